@@ -1,0 +1,356 @@
+/**
+ * Campaign fan-out: a segment of `size` endpoints (1,000,000 by default), a custom-delivery campaign to a sandbox
+ * receiver at an unlimited rate. The sandbox runs in a process of its own (`herald sandbox`): it keeps per-recipient
+ * counters, which must not count as the engine's memory. Measures the fan-out (endpoints enqueued per second, from the
+ * run's start to its last page saved), then the sending (messages the receiver accepted per second), and the
+ * engine process's peak memory over both. The endpoints are written straight into the database first (not timed).
+ *
+ * Runs in the harness (`npm run bench -- --only campaign-fanout`) or on its own:
+ * `npx tsx bench/scenarios/campaign-fanout.ts [size] [sqlite|postgres]`.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { request } from 'undici';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createHerald, type Herald } from '../../src/main.js';
+import { createLogger } from '../../src/runtime/create-logger.js';
+import type { EndpointRow } from '../../src/storage/audience-sql.js';
+import { audienceSqlFor } from '../../src/storage/audience-sql-for.js';
+import { quoteIdent } from '../../src/storage/postgres/connect.js';
+import type { BenchContext, BenchFigure, BenchScenario } from '../scenario.js';
+
+const POSTGRES_URL = process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN = 'bench-admin-token-0123456789';
+
+export const campaignFanoutScenario: BenchScenario = {
+  name: 'campaign-fanout',
+  description: 'a campaign to N endpoints through a custom channel to the sandbox at an unlimited rate',
+  defaultSize: 1_000_000,
+  async run(ctx) {
+    return runCampaignFanout(ctx);
+  },
+};
+
+export async function runCampaignFanout(
+  ctx: BenchContext,
+  options: { readonly send?: boolean } = {},
+): Promise<BenchFigure[]> {
+  const env = await startHerald(ctx);
+  const { herald } = env;
+  const app = await env.call<{ id: string }>('POST', '/v1/apps', { name: 'bench' });
+  const appId = app.id;
+
+  ctx.log(`writing ${ctx.size} endpoints`);
+  const writeStarted = performance.now();
+  await writeEndpoints(herald, appId, ctx.size, (done) => ctx.log(`  ${done} endpoints written`));
+  ctx.log(`endpoints written in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s`);
+  const segment = await env.call<{ id: string }>('POST', `/v1/apps/${appId}/segments`, { name: 'everyone' });
+  const sandboxUrl = await startSandbox(ctx);
+  const receiver = await env.call<{ id: string; deliveryUri: string }>(
+    'POST',
+    `${sandboxUrl}/custom/_control/receivers`,
+    {},
+  );
+
+  const memory = new PeakMemory();
+  memory.start();
+  const campaign = await env.call<{ id: string }>('POST', `/v1/apps/${appId}/campaigns`, {
+    name: 'fan-out',
+    segmentId: segment.id,
+    message: {
+      channelType: 'CUSTOM',
+      deliveryUri: receiver.deliveryUri,
+      endpointTypes: ['CUSTOM', 'SMS', 'WHATSAPP'],
+      data: '{"template":"bench"}',
+    },
+    limits: { messagesPerSecond: 20_000 },
+  });
+
+  // The fan-out alone: this process's scheduler, the senders not started yet.
+  const runner = herald.campaignRunner;
+  const fanOutStarted = performance.now();
+  await runner.startDueRuns();
+  for (;;) {
+    const pages = await runner.fanOut();
+    if (pages === 0) break;
+  }
+  const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
+  const [activity] = (
+    await env.call<{ items: { id: string; queued: number; totalEndpoints: number }[] }>(
+      'GET',
+      `/v1/apps/${appId}/campaigns/${campaign.id}/activities`,
+    )
+  ).items;
+  if (!activity || activity.queued !== ctx.size)
+    throw new Error(`the run queued ${activity?.queued} of ${ctx.size} endpoints`);
+  ctx.log(
+    `fan-out: ${ctx.size} endpoints in ${fanOutSeconds.toFixed(1)} s; RSS ${memory.currentMb().toFixed(0)} MB, peak ${memory.peakMb.toFixed(0)} MB`,
+  );
+
+  const fanOutFigure: BenchFigure = {
+    name: 'fan-out, endpoints enqueued per second',
+    value: ctx.size / fanOutSeconds,
+    unit: 'endpoints/s',
+    better: 'higher',
+    ...(ctx.database === 'sqlite' ? { target: 20_000 } : {}),
+    notes: `${ctx.size} endpoints in ${fanOutSeconds.toFixed(1)} s (pages of 1,000: segment read, treatment, checks, messages + jobs)`,
+  };
+  if (options.send === false) return [fanOutFigure];
+
+  // Then the sending, by the delivery engine.
+  const sendStarted = performance.now();
+  herald.startWorkers();
+  let sent = 0;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const [now] = (
+      await env.call<{ items: { sent: number; pending: number; failed: Record<string, number> }[] }>(
+        'GET',
+        `/v1/apps/${appId}/campaigns/${campaign.id}/activities?limit=1`,
+      )
+    ).items;
+    sent = now?.sent ?? 0;
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    ctx.log(
+      `sent ${sent} of ${ctx.size}; RSS ${(m.rss / 1_048_576).toFixed(0)} MB, heap ${(m.heapUsed / 1_048_576).toFixed(0)} MB, external ${(m.external / 1_048_576).toFixed(0)} MB`,
+    );
+    if ((now?.pending ?? 1) === 0) break;
+    if ((performance.now() - sendStarted) / 1000 > 3_600) throw new Error('sending took over an hour');
+  }
+  const sendSeconds = (performance.now() - sendStarted) / 1000;
+  if (process.env.HERALD_BENCH_HEAP) {
+    (globalThis as { gc?: () => void }).gc?.();
+    (await import('node:v8')).writeHeapSnapshot(process.env.HERALD_BENCH_HEAP);
+  }
+  memory.stop();
+  const figures: BenchFigure[] = [
+    fanOutFigure,
+    {
+      name: 'sending, messages accepted per second',
+      value: sent / sendSeconds,
+      unit: 'messages/s',
+      better: 'higher',
+      notes: `${sent} to the sandbox's custom receiver in batches of 50, in ${sendSeconds.toFixed(1)} s`,
+    },
+    {
+      name: 'engine peak memory (RSS)',
+      value: memory.peakMb,
+      unit: 'MB',
+      better: 'lower',
+      target: 300,
+      notes: `RSS before the campaign ${memory.startMb.toFixed(0)} MB (Herald under tsx, SQLite's 64 MB page cache; the sandbox in its own process)`,
+    },
+    {
+      name: 'engine memory growth during the campaign',
+      value: memory.peakMb - memory.startMb,
+      unit: 'MB',
+      better: 'lower',
+      notes:
+        'peak RSS minus RSS before the campaign: what fan-out and sending add, whatever the audience size',
+    },
+  ];
+  return figures;
+}
+
+interface BenchEnv {
+  readonly herald: Herald;
+  call<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T>;
+}
+
+async function startHerald(ctx: BenchContext): Promise<BenchEnv> {
+  const dir = path.join(ctx.workDir, `campaign-fanout-${ctx.database}`);
+  fs.mkdirSync(dir, { recursive: true });
+  let databaseUrl = `sqlite:${path.join(dir, 'herald.db')}`;
+  if (ctx.database === 'postgres') {
+    const schema = `bench_${randomBytes(5).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`create schema ${quoteIdent(schema)}`);
+    await admin.end();
+    const parsed = new URL(POSTGRES_URL);
+    parsed.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = parsed.toString();
+    ctx.onCleanup(async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
+      await client.end();
+    });
+  }
+  const config = loadConfig({
+    env: {
+      HERALD_DATABASE_URL: databaseUrl,
+      HERALD_DATA_DIR: dir,
+      HERALD_ADMIN_TOKEN: ADMIN,
+      HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+      HERALD_PORT: '0',
+      HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
+    },
+    cwd: dir,
+    fs,
+  });
+  const herald = await createHerald({ config, logger: createLogger({ level: config.logLevel }) });
+  const url = await herald.listen();
+  ctx.onCleanup(() => herald.stop());
+  return {
+    herald,
+    async call<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T> {
+      // A fresh connection each time: the endpoints are written for minutes while a kept-alive one goes stale.
+      const response = await request(urlPath.startsWith('http') ? urlPath : `${url}${urlPath}`, {
+        reset: true,
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.body.text();
+      if (response.statusCode >= 400) throw new Error(`${method} ${urlPath}: ${response.statusCode} ${text}`);
+      return JSON.parse(text) as T;
+    },
+  };
+}
+
+/** `herald sandbox` in a child process on a free port; stopped at cleanup. */
+async function startSandbox(ctx: BenchContext): Promise<string> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  const cli = new URL('../../src/cli/herald.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sandbox', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  ctx.onCleanup(async () => {
+    child.kill();
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${seen}`)), 120_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('Herald sandbox at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${seen}`)));
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Endpoints straight into the table, 1,000 rows per statement: setting up, not what is measured. */
+async function writeEndpoints(
+  herald: Herald,
+  appId: string,
+  count: number,
+  progress: (done: number) => void,
+): Promise<void> {
+  const { db, dialect } = herald.database;
+  const audience = audienceSqlFor(dialect);
+  const cities = ['Seattle', 'Tokyo', 'Paris', 'Lagos', 'Lima'];
+  for (let start = 0; start < count; start += 1000) {
+    const rows: EndpointRow[] = [];
+    for (let i = start; i < Math.min(count, start + 1000); i++) {
+      rows.push({
+        app_id: appId,
+        id: `ep-${String(i).padStart(8, '0')}`,
+        channel_type: 'CUSTOM',
+        address: `user-${i}@example.com`,
+        active: 1,
+        opt_out: 0,
+        effective_date: null,
+        request_id: null,
+        user_id: `u-${i}`,
+        country: 'US',
+        city: cities[i % cities.length] as string,
+        region: null,
+        postal_code: null,
+        latitude: null,
+        longitude: null,
+        locale: 'en_US',
+        timezone: null,
+        platform: 'android',
+        platform_version: null,
+        make: null,
+        model: null,
+        model_version: null,
+        app_version: null,
+        attributes: audience.json({ Interests: ['Music'] }),
+        metrics: audience.json({ sessions: i % 20 }),
+        user_attributes: audience.json({ FirstName: [`Name${i}`] }),
+        attribute_times: null,
+        user_attribute_times: null,
+        last_active_at: null,
+        created_at: 0,
+        updated_at: 0,
+      });
+    }
+    await db.transaction().execute((trx) => audience.writeEndpointRows(trx, rows));
+    if ((start + 1000) % 100_000 === 0) progress(start + 1000);
+  }
+  await audience.afterBulkWrite(db, count);
+}
+
+/** The process's resident memory, sampled every 100 ms. */
+class PeakMemory {
+  startMb = 0;
+  peakMb = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  start(): void {
+    this.startMb = process.memoryUsage().rss / 1_048_576;
+    this.peakMb = this.startMb;
+    this.timer = setInterval(() => {
+      this.peakMb = Math.max(this.peakMb, process.memoryUsage().rss / 1_048_576);
+    }, 100);
+  }
+
+  currentMb(): number {
+    return process.memoryUsage().rss / 1_048_576;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.peakMb = Math.max(this.peakMb, process.memoryUsage().rss / 1_048_576);
+  }
+}
+
+// On its own: `npx tsx bench/scenarios/campaign-fanout.ts [size] [sqlite|postgres]`.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const size = Number(process.argv[2] ?? campaignFanoutScenario.defaultSize);
+  const database = process.argv[3] === 'postgres' ? 'postgres' : 'sqlite';
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const ctx: BenchContext = {
+    size,
+    database,
+    workDir,
+    log: (message) => process.stderr.write(`[campaign-fanout] ${message}\n`),
+    shared: new Map(),
+    onCleanup: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+  };
+  try {
+    for (const figure of await runCampaignFanout(ctx))
+      process.stdout.write(
+        `${figure.name}: ${figure.value.toFixed(1)} ${figure.unit}${figure.target ? ` (target ${figure.target})` : ''}\n`,
+      );
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}

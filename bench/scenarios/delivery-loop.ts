@@ -1,0 +1,157 @@
+/**
+ * Delivery: N WhatsApp messages through Herald's send API to the WhatsApp sandbox (in a process of its own) and
+ * back through signed status webhooks until every one is `read`. The baseline, measured in the same run against the
+ * same sandbox: an undici client posting the same sends straight to the sandbox, whose status webhooks go to a
+ * bare receiver.
+ */
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import type { BenchScenario } from '../scenario.js';
+import { startBenchHerald } from '../support/bench-herald.js';
+import { benchNumber, inParallel, startSandboxProcess } from '../support/sandbox-process.js';
+
+const CONCURRENCY = 128;
+const TEMPLATE = { name: 'hello_world', language: { code: 'en_US' } };
+
+export const deliveryLoopScenario: BenchScenario = {
+  name: 'delivery',
+  description:
+    'N WhatsApp messages: send API -> sandbox -> signed status webhooks -> read, against raw sends to the same sandbox',
+  defaultSize: 20_000,
+  async run(ctx) {
+    const sandbox = await startSandboxProcess(ctx);
+    await sandbox.control('PUT', '/_sandbox/webhooks', {
+      minDelayMs: 0,
+      maxDelayMs: 1,
+      maxAttempts: 20,
+      retryBaseMs: 200,
+    });
+    // Statuses falling due within 10 ms share a webhook, as Meta does under load; the baseline gets the same.
+    const settings = { messagesPerSecond: 100_000, pairBurst: 1000, statusGapMs: 1, webhookBatchMs: 10 };
+
+    // Raw: the same sends straight to the sandbox; its webhooks go to a receiver that only answers 200.
+    let received = 0;
+    let readReceived = 0;
+    const receiver = Fastify();
+    receiver.removeAllContentTypeParsers();
+    receiver.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
+    receiver.post('/hook', async (request) => {
+      received += 1;
+      readReceived += (request.body as Buffer).toString('utf8').split('"status":"read"').length - 1;
+      return {};
+    });
+    const receiverUrl = await receiver.listen({ host: '127.0.0.1', port: 0 });
+    ctx.onCleanup(() => receiver.close());
+    const raw = await sandbox.control('POST', '/whatsapp/_control/accounts', {
+      verify: false,
+      webhookUrl: `${receiverUrl}/hook`,
+      settings,
+    });
+    ctx.log(`raw: ${ctx.size} sends straight to the sandbox`);
+    const rawStarted = performance.now();
+    await inParallel(ctx.size, CONCURRENCY, async (i) => {
+      const response = await sandbox.pool.request({
+        method: 'POST',
+        path: `/whatsapp/v23.0/${raw.phoneNumberId}/messages`,
+        headers: { authorization: `Bearer ${raw.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messaging_product: 'whatsapp',
+          to: benchNumber(i),
+          type: 'template',
+          template: TEMPLATE,
+          biz_opaque_callback_data: `raw-${i}`,
+        }),
+      });
+      await response.body.dump();
+      if (response.statusCode !== 200) throw new Error(`raw send: ${response.statusCode}`);
+    });
+    const rawSent = performance.now();
+    while (readReceived < ctx.size) await new Promise((r) => setTimeout(r, 20));
+    const rawLoop = performance.now();
+    const rawSendRate = ctx.size / ((rawSent - rawStarted) / 1000);
+    const rawLoopRate = ctx.size / ((rawLoop - rawStarted) / 1000);
+    ctx.log(
+      `raw: ${rawSendRate.toFixed(0)} sends/s, ${rawLoopRate.toFixed(0)}/s to read (${received} webhooks)`,
+    );
+
+    // Herald: send API -> worker -> sandbox -> webhooks -> inbox -> ledger. The API phase runs first with the
+    // workers stopped, so the sandbox's figure is the engine's own send rate (statuses still flow back meanwhile).
+    const bench = await startBenchHerald(ctx, 'delivery');
+    const app = await bench.request<{ id: string; apiKey: string }>('POST', '/v1/apps', { name: 'bench' });
+    const account = await sandbox.control('POST', '/whatsapp/_control/accounts', { verify: false, settings });
+    await bench.request('PUT', `/v1/apps/${app.id}/channels/wa`, {
+      provider: 'whatsapp-cloud',
+      sender: { phoneNumberId: account.phoneNumberId },
+      credentials: {
+        accessToken: account.accessToken,
+        appSecret: account.appSecret,
+        verifyToken: account.verifyToken,
+      },
+      options: { baseUrl: `${sandbox.url}/whatsapp` },
+      limits: { messagesPerSecond: 100_000 },
+    });
+    await sandbox.control('PUT', `/whatsapp/_control/accounts/${account.phoneNumberId}/webhook`, {
+      webhookUrl: `${bench.url}/webhooks/${app.id}/wa`,
+      verify: false,
+    });
+    const { Pool } = await import('undici');
+    const api = new Pool(bench.url, { connections: CONCURRENCY });
+    ctx.onCleanup(() => api.close());
+    const countersBefore = (await sandbox.control('GET', '/_sandbox/counters')).total as number;
+    ctx.log(`herald: ${ctx.size} messages through the send API`);
+    const started = performance.now();
+    await inParallel(ctx.size, CONCURRENCY, async (i) => {
+      const response = await api.request({
+        method: 'POST',
+        path: `/v1/apps/${app.id}/messages`,
+        headers: { authorization: `Bearer ${app.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          channelType: 'WHATSAPP',
+          to: benchNumber(i),
+          template: { name: 'hello_world', language: 'en_US' },
+        }),
+      });
+      const text = await response.body.text();
+      if (response.statusCode !== 202) throw new Error(`send API: ${response.statusCode} ${text}`);
+    });
+    const apiDone = performance.now();
+    bench.herald.startWorkers();
+    let acceptedAt = 0;
+    for (;;) {
+      const total = (await sandbox.control('GET', '/_sandbox/counters')).total as number;
+      if (!acceptedAt && total - countersBefore >= ctx.size) acceptedAt = performance.now();
+      const read = await sql<{ n: number }>`select count(*) as n from messages where status = 'read'`.execute(
+        bench.herald.database.db,
+      );
+      if (Number(read.rows[0]?.n ?? 0) >= ctx.size) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const loopDone = performance.now();
+    const apiRate = ctx.size / ((apiDone - started) / 1000);
+    const acceptedRate = ctx.size / ((acceptedAt - apiDone) / 1000);
+    const loopRate = ctx.size / ((loopDone - started) / 1000);
+    ctx.log(
+      `herald: API ${apiRate.toFixed(0)}/s, then sandbox accepted ${acceptedRate.toFixed(0)}/s; read ${loopRate.toFixed(0)}/s end to end`,
+    );
+    return [
+      { name: 'send API accepted', value: apiRate, unit: 'msg/s', better: 'higher' },
+      {
+        name: 'sandbox accepted from the engine',
+        value: acceptedRate,
+        unit: 'msg/s',
+        better: 'higher',
+        ...(ctx.database === 'sqlite' ? { target: 5_000 } : {}),
+        baseline: { name: 'raw sends to the sandbox', value: rawSendRate },
+      },
+      {
+        name: 'full loop: send API to read',
+        value: loopRate,
+        unit: 'msg/s',
+        better: 'higher',
+        target: rawLoopRate * 0.5,
+        baseline: { name: 'raw sends and their webhooks', value: rawLoopRate },
+        notes: 'target: half the raw loop rate',
+      },
+    ];
+  },
+};

@@ -1,0 +1,141 @@
+import { DateTime, type DurationLikeObject, IANAZone, Info } from 'luxon';
+import type { CampaignFrequency, CampaignSchedule } from '../../domain/campaign.js';
+
+/** The first zone to reach any wall-clock time: a local-time run starts when it gets there. */
+const EARLIEST_ZONE = 'UTC+14';
+
+const PERIOD: Readonly<Record<Exclude<CampaignFrequency, 'ONCE' | 'EVENT'>, DurationLikeObject>> = {
+  HOURLY: { hours: 1 },
+  DAILY: { days: 1 },
+  WEEKLY: { weeks: 1 },
+  MONTHLY: { months: 1 },
+};
+
+/**
+ * Luxon's name for a zone given as an IANA name (`America/Los_Angeles`) or Pinpoint's offsets (`UTC`, `UTC+01`,
+ * `UTC+05:30`, `UTC-11`); undefined when it is neither.
+ *
+ * @example
+ * zoneName('UTC+05:30'); // 'UTC+5:30'
+ */
+export function zoneName(zone: string | undefined): string | undefined {
+  if (zone === undefined || zone.length === 0) return undefined;
+  const offset = /^UTC(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$/i.exec(zone.trim());
+  if (offset) {
+    const [, sign, hours, minutes] = offset;
+    if (sign === undefined) return 'UTC';
+    if (Number(hours) > 14 || Number(minutes ?? 0) > 59) return undefined;
+    return `UTC${sign}${Number(hours)}${minutes && minutes !== '00' ? `:${minutes}` : ''}`;
+  }
+  return IANAZone.isValidZone(zone) && Info.normalizeZone(zone)?.isValid ? zone : undefined;
+}
+
+/**
+ * When each run happens. A run has a nominal time (the schedule's start, plus whole periods in the campaign's time
+ * zone, so a daily run keeps its wall-clock time across daylight-saving changes) and a due time when the scheduler
+ * starts it: the nominal time, or for local-time campaigns the moment the earliest time zone reaches its wall-clock
+ * time.
+ *
+ * @example
+ * const plan = new RunPlan(schedule, createdAt);
+ * plan.firstDue();                  // when the first run starts
+ * plan.nextDueAfter(nominal, now);  // the run after `nominal` that is still to come, or null
+ */
+export class RunPlan {
+  private readonly zone: string;
+  private readonly start: number;
+
+  constructor(
+    private readonly schedule: CampaignSchedule,
+    createdAt: number,
+  ) {
+    this.zone = zoneName(schedule.timezone) ?? 'UTC';
+    this.start = schedule.startTime === 'IMMEDIATE' ? createdAt : schedule.startTime;
+  }
+
+  /** The first run's due time; null when it would start after the end time. */
+  firstDue(): number | null {
+    return this.withinEnd(this.start) ? this.dueOf(this.start) : null;
+  }
+
+  /** The nominal time of the run due at `due`. */
+  nominalOf(due: number): number {
+    if (!this.schedule.isLocalTime) return due;
+    const wall = DateTime.fromMillis(due, { zone: EARLIEST_ZONE });
+    return wall.setZone(this.zone, { keepLocalTime: true }).toMillis();
+  }
+
+  /** The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null. */
+  nextDueAfter(nominal: number, now: number): number | null {
+    const period =
+      this.schedule.frequency in PERIOD ? PERIOD[this.schedule.frequency as keyof typeof PERIOD] : undefined;
+    if (!period) return null;
+    let k = 1;
+    let next = this.nth(nominal, k);
+    // Jump close to now first: a campaign whose worker was down for months does not step through every run.
+    const stepMs = this.nth(nominal, 1) - nominal;
+    if (stepMs > 0 && now - nominal > stepMs * 2) {
+      k = Math.max(1, Math.floor((now - nominal) / stepMs) - 1);
+      next = this.nth(nominal, k);
+    }
+    while (this.dueOf(next) <= now) {
+      k += 1;
+      next = this.nth(nominal, k);
+    }
+    return this.withinEnd(next) ? this.dueOf(next) : null;
+  }
+
+  /** When an endpoint in `endpointZone` gets the run at `nominal`: the same wall-clock time there, for local time. */
+  endpointDue(nominal: number, endpointZone: string | undefined): number {
+    if (!this.schedule.isLocalTime) return nominal;
+    const zone = zoneName(endpointZone) ?? this.zone;
+    if (zone === this.zone) return nominal;
+    return DateTime.fromMillis(nominal, { zone: this.zone })
+      .setZone(zone, { keepLocalTime: true })
+      .toMillis();
+  }
+
+  /**
+   * `at`, or the end of quiet time when `at` falls inside it in the endpoint's zone (the campaign's zone when the
+   * endpoint has none). Quiet time may run past midnight (22:00-07:00).
+   */
+  afterQuietTime(at: number, endpointZone: string | undefined): number {
+    const quiet = this.schedule.quietTime;
+    if (!quiet) return at;
+    const zone = zoneName(endpointZone) ?? this.zone;
+    const local = DateTime.fromMillis(at, { zone });
+    const minute = local.hour * 60 + local.minute;
+    const start = minutesOf(quiet.start);
+    const end = minutesOf(quiet.end);
+    if (start === end) return at;
+    const inside = start < end ? minute >= start && minute < end : minute >= start || minute < end;
+    if (!inside) return at;
+    let until = local.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
+    if (until.toMillis() <= at) until = until.plus({ days: 1 });
+    return until.toMillis();
+  }
+
+  private nth(nominal: number, k: number): number {
+    const period = PERIOD[this.schedule.frequency as keyof typeof PERIOD];
+    return DateTime.fromMillis(nominal, { zone: this.zone })
+      .plus(Object.fromEntries(Object.entries(period).map(([unit, n]) => [unit, (n as number) * k])))
+      .toMillis();
+  }
+
+  private dueOf(nominal: number): number {
+    if (!this.schedule.isLocalTime) return nominal;
+    return DateTime.fromMillis(nominal, { zone: this.zone })
+      .setZone(EARLIEST_ZONE, { keepLocalTime: true })
+      .toMillis();
+  }
+
+  private withinEnd(nominal: number): boolean {
+    return this.schedule.endTime === undefined || nominal <= this.schedule.endTime;
+  }
+}
+
+/** `HH:MM` as minutes after midnight. */
+export function minutesOf(time: string): number {
+  const [h, m] = time.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}

@@ -1,0 +1,149 @@
+import type { Campaign, CampaignMessage } from '../../domain/campaign.js';
+import type { Channel } from '../../domain/channel.js';
+import type { ChannelType } from '../../domain/channel-type.js';
+import { HeraldError } from '../../domain/errors.js';
+import type { ChannelProvider } from '../../ports/channel-provider.js';
+import type { TemplateStore } from '../../ports/template-store.js';
+import type { ChannelDirectory } from '../channels/channel-directory.js';
+import {
+  compileCustomMessage,
+  compileInlineMessage,
+  compileTemplateMessage,
+  type MessageBuilder,
+} from '../templates/message-builder.js';
+
+/** One treatment ready to fan out: its channel, resolved once per run, and its message builder. */
+export interface CompiledTreatment {
+  readonly id: string;
+  readonly name?: string;
+  readonly sizePercent: number;
+  readonly channel: Channel;
+  readonly provider: ChannelProvider;
+  readonly builder: MessageBuilder;
+  /** The endpoints this treatment reaches: its channel type, or a custom delivery's endpoint types. */
+  readonly endpointTypes: ReadonlySet<ChannelType>;
+  /** Free-form WhatsApp: only endpoints whose 24-hour window is open get it. */
+  readonly needsWindow: boolean;
+  /** Custom deliveries carry the endpoint in the job (Pinpoint's payload needs it). */
+  readonly carriesEndpoint: boolean;
+}
+
+export interface CompileDeps {
+  readonly templates: Pick<TemplateStore, 'get'>;
+  readonly directory: Pick<ChannelDirectory, 'resolve' | 'provider'>;
+}
+
+/** The channel a campaign manages for a treatment's `deliveryUri` or `functionName`. */
+export function managedChannelId(campaignId: string, treatmentId: string): string {
+  return `campaign-${campaignId}-${treatmentId}`.toLowerCase();
+}
+
+/**
+ * Resolves every treatment's template and channel and compiles its message. Throws (4xx) what makes the campaign
+ * unable to run: a missing template or version, unmapped WhatsApp variables, no channel of the type, content the
+ * channel cannot carry.
+ *
+ * @example
+ * const treatments = await compileCampaign(deps, campaign);
+ */
+export async function compileCampaign(deps: CompileDeps, campaign: Campaign): Promise<CompiledTreatment[]> {
+  const out: CompiledTreatment[] = [];
+  for (const [index, treatment] of campaign.treatments.entries()) {
+    const field = campaign.treatments.length === 1 ? 'message' : `treatments[${index}].message`;
+    const { builder, channelId } = await compileMessage(
+      deps,
+      campaign,
+      treatment.id,
+      treatment.message,
+      field,
+    );
+    const channelType = treatment.message.channelType;
+    const channel = await deps.directory.resolve(
+      campaign.appId,
+      channelType,
+      channelId ?? treatment.message.channelId,
+    );
+    const provider = deps.directory.provider(channel.provider);
+    if (provider.contentKinds && !provider.contentKinds.includes(builder.contentKind)) {
+      throw new HeraldError(
+        'HERALD_CHANNEL_UNSUPPORTED_CONTENT',
+        `${field}: channel ${channel.id} (${channel.provider}) cannot carry ${builder.contentKind} messages; it carries ${provider.contentKinds.join(', ')}`,
+        { field },
+      );
+    }
+    const custom = treatment.message.channelType === 'CUSTOM';
+    out.push({
+      id: treatment.id,
+      ...(treatment.name === undefined ? {} : { name: treatment.name }),
+      sizePercent: treatment.sizePercent,
+      channel,
+      provider,
+      builder,
+      endpointTypes: new Set(
+        treatment.message.channelType === 'CUSTOM' ? treatment.message.endpointTypes : [channelType],
+      ),
+      needsWindow:
+        (provider.customerServiceWindow ?? channel.channelType === 'WHATSAPP') &&
+        builder.contentKind !== 'template',
+      carriesEndpoint: custom,
+    });
+  }
+  return out;
+}
+
+async function compileMessage(
+  deps: CompileDeps,
+  campaign: Campaign,
+  treatmentId: string,
+  message: CampaignMessage,
+  field: string,
+): Promise<{ builder: MessageBuilder; channelId?: string }> {
+  if (message.channelType === 'CUSTOM') {
+    const managed = message.deliveryUri !== undefined || message.functionName !== undefined;
+    return {
+      builder: compileCustomMessage(message.data),
+      ...(managed ? { channelId: managedChannelId(campaign.id, treatmentId) } : {}),
+    };
+  }
+  if ('templateId' in message) {
+    const template = await deps.templates.get(campaign.appId, message.templateId, message.templateVersion);
+    if (!template) {
+      throw new HeraldError(
+        'HERALD_VALIDATION_FAILED',
+        message.templateVersion === undefined
+          ? `${field}.templateId: template ${message.templateId} does not exist`
+          : `${field}.templateVersion: template ${message.templateId} has no version ${message.templateVersion}`,
+        { field: `${field}.${message.templateVersion === undefined ? 'templateId' : 'templateVersion'}` },
+      );
+    }
+    if (template.definition.kind === 'whatsapp' && message.channelType !== 'WHATSAPP') {
+      throw new HeraldError(
+        'HERALD_VALIDATION_FAILED',
+        `${field}.channelType: ${template.name} is a WhatsApp template`,
+        { field: `${field}.channelType` },
+      );
+    }
+    return {
+      builder: compileTemplateMessage(
+        template,
+        {
+          ...(message.language === undefined ? {} : { language: message.language }),
+          ...(message.fallbackLanguage === undefined ? {} : { fallbackLanguage: message.fallbackLanguage }),
+          ...(message.variables === undefined ? {} : { variables: message.variables }),
+          ...(message.defaults === undefined ? {} : { defaults: message.defaults }),
+        },
+        field,
+      ),
+    };
+  }
+  return {
+    builder: compileInlineMessage(
+      {
+        ...(message.text === undefined ? {} : { text: message.text }),
+        ...(message.media === undefined ? {} : { media: message.media }),
+      },
+      message.defaults ?? {},
+      field,
+    ),
+  };
+}

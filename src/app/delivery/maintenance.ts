@@ -1,0 +1,61 @@
+import type { HeraldEvent } from '../../domain/herald-event.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ConversationStore } from '../../ports/conversation-store.js';
+import type { DeliverySettingsStore } from '../../ports/delivery-settings-store.js';
+import type { InboundMessageStore } from '../../ports/inbound-message-store.js';
+import type { InboxStore } from '../../ports/inbox-store.js';
+import type { MessageLedger } from '../../ports/message-ledger.js';
+import type { SendQueue } from '../../ports/send-queue.js';
+import type { EventPublisher } from '../events/event-publisher.js';
+
+export interface MaintenanceDeps {
+  readonly queue: SendQueue;
+  readonly ledger: MessageLedger;
+  readonly inbox: InboxStore;
+  readonly inboundMessages: InboundMessageStore;
+  readonly conversations: ConversationStore;
+  readonly settings: DeliverySettingsStore;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly options: {
+    readonly ledgerRetentionDays: number;
+    readonly inboundRetentionDays: number;
+    /** Processed webhook events are kept this long for dedupe of late redeliveries. */
+    readonly inboxRetentionDays: number;
+  };
+}
+
+const DAY = 86_400_000;
+const BATCH = 1_000;
+
+/**
+ * The periodic work: held messages past their hold time become `expired` (and the app's notice is owed to the
+ * user), ledger rows and inbound bodies past their retention are removed. Returns how much it did, so the loop
+ * runs again at once while there is more.
+ */
+export async function runMaintenance(deps: MaintenanceDeps): Promise<number> {
+  const now = deps.clock.now();
+  await deps.events.prepareAll();
+  const events: HeraldEvent[] = [];
+  const candidates = await deps.queue.expireHeld(now, BATCH, deps.events.writerFor(events));
+  deps.events.publish(events);
+  for (const expired of candidates) {
+    const settings = await deps.settings.get(expired.appId);
+    if (settings.expiryNotice) {
+      await deps.conversations.setNoticePending(
+        expired.senderKey,
+        expired.recipientHash,
+        expired.appId,
+        true,
+        now,
+      );
+    }
+  }
+  const purged =
+    (await deps.ledger.purge(now - deps.options.ledgerRetentionDays * DAY, BATCH)) +
+    (await deps.inboundMessages.purgeBodies(now - deps.options.inboundRetentionDays * DAY, BATCH)) +
+    (await deps.inbox.purge(now - deps.options.inboxRetentionDays * DAY)) +
+    // A late 131047 comes within hours; after two days a parked job only keeps an address alive.
+    (await deps.queue.purgeParked(now - 2 * DAY, BATCH));
+  return candidates.length + purged;
+}

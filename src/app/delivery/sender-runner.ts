@@ -1,0 +1,531 @@
+import { randomUUID } from 'node:crypto';
+import type { HeraldEvent } from '../../domain/herald-event.js';
+import { isFreeForm } from '../../domain/message-content.js';
+import { retryDelayMs } from '../../domain/retry-backoff.js';
+import { TokenBucket } from '../../domain/token-bucket.js';
+import type { ChannelAdapter, OutboundMessage, SendOutcome } from '../../ports/channel-adapter.js';
+import type { ChannelProvider } from '../../ports/channel-provider.js';
+import type { ChannelStore } from '../../ports/channel-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DeliveryMetrics } from '../../ports/delivery-metrics.js';
+import type { Logger } from '../../ports/logger.js';
+import type { ClaimedJob, JobSettlement, SendQueue } from '../../ports/send-queue.js';
+import type { ChannelDirectory } from '../channels/channel-directory.js';
+import type { EventPublisher } from '../events/event-publisher.js';
+
+export interface SenderRunnerOptions {
+  /** Most jobs claimed at once. */
+  readonly batchSize: number;
+  /** Most provider calls in flight for this sender. */
+  readonly maxInFlight: number;
+  /** How long a claimed job stays ours; longer than a provider call can take. */
+  readonly jobLeaseMs: number;
+  /** How long the sender lease lasts without renewal. */
+  readonly senderLeaseMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** How often an idle sender looks for work another process enqueued. */
+  readonly pollMs: number;
+  /** An idle sender gives up its lease after this long. */
+  readonly idleMs: number;
+  /** Settlements are written in batches at least this often. */
+  readonly flushMs: number;
+  /** After a claim that found fewer jobs than it could take, wait this long before claiming again. */
+  readonly claimLingerMs: number;
+}
+
+export interface SenderRunnerDeps {
+  readonly queue: SendQueue;
+  readonly channels: ChannelStore;
+  readonly directory: ChannelDirectory;
+  readonly events: EventPublisher;
+  readonly metrics: DeliveryMetrics;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  /** A message hit WhatsApp's closed window: hold it and ask for consent. Returns false when that is not possible. */
+  readonly onWindowClosed: (job: ClaimedJob) => Promise<{ holdUntil: number } | undefined>;
+  /** After a hold is recorded: send the consent template if it has not gone out. */
+  readonly afterHold: (job: ClaimedJob) => Promise<void>;
+  readonly options: SenderRunnerOptions;
+}
+
+interface SenderConfig {
+  readonly messagesPerSecond: number;
+  readonly provider: ChannelProvider | undefined;
+  readonly checkedAt: number;
+}
+
+/** Throttling halves the rate for this long. */
+const THROTTLE_COOLDOWN_MS = 30_000;
+
+/**
+ * Sends one sender's jobs while this process holds its lease: a token bucket at the sender's rate (the lowest
+ * `messagesPerSecond` of the channels that send as it), claims sized to the tokens available, one provider call at
+ * a time per recipient (so a user's messages arrive in order), WhatsApp's pair rate per recipient, and outcomes
+ * written in batches. Throttling from the provider halves the rate for a while.
+ *
+ * Only one process holds a sender at a time, so the rate holds across any number of workers; a new holder starts
+ * with an empty bucket, so a takeover does not burst.
+ */
+export class SenderRunner {
+  private running = true;
+  private inFlight = 0;
+  private config: SenderConfig | undefined;
+  private bucket: TokenBucket | undefined;
+  private throttledUntil = 0;
+  private readonly pairBuckets = new Map<string, TokenBucket>();
+  private readonly recipientChains = new Map<string, Promise<void>>();
+  private pending: JobSettlement[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+  private slotFreed: (() => void) | undefined;
+  private lastWorkAt: number;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly deps: SenderRunnerDeps,
+    readonly senderKey: string,
+    private readonly workerId: string,
+  ) {
+    this.lastWorkAt = deps.clock.now();
+    this.done = this.run().catch((error: unknown) => {
+      deps.logger.error({ err: error, senderKey }, 'sender runner crashed');
+    });
+  }
+
+  /** New work was enqueued for this sender in this process. */
+  wake(): void {
+    this.lastWorkAt = this.deps.clock.now();
+    this.wakeUp?.();
+  }
+
+  stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    this.slotFreed?.();
+    return this.done;
+  }
+
+  get active(): boolean {
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    const { options } = this.deps;
+    const renew = setInterval(
+      () => void this.renewLease(),
+      Math.max(50, Math.floor(options.senderLeaseMs / 3)),
+    );
+    try {
+      while (this.running) {
+        const now = this.deps.clock.now();
+        const bucket = await this.rateBucket(now);
+        // Claim when a good share of the slots is free, not as each one frees up: one claim (and one outcome
+        // write) per batch, not per message.
+        if (this.inFlight > options.maxInFlight - Math.max(1, Math.floor(options.maxInFlight / 4))) {
+          await new Promise<void>((resolve) => {
+            this.slotFreed = resolve;
+          });
+          continue;
+        }
+        const want = Math.min(options.batchSize, options.maxInFlight - this.inFlight);
+        const tokens = bucket.takeUpTo(now, want);
+        if (tokens === 0) {
+          await this.sleep(Math.max(1, Math.min(bucket.msUntilAvailable(now), 100)));
+          continue;
+        }
+        const jobs = await this.deps.queue.claim(this.senderKey, {
+          limit: tokens,
+          now,
+          leaseMs: options.jobLeaseMs,
+          workerId: this.workerId,
+        });
+        if (jobs.length < tokens) bucket.giveBack(tokens - jobs.length);
+        if (jobs.length === 0) {
+          if (this.inFlight === 0 && this.pending.length === 0 && now - this.lastWorkAt > options.idleMs)
+            break;
+          await this.sleep(options.pollMs);
+          continue;
+        }
+        this.lastWorkAt = now;
+        this.dispatch(jobs);
+        // A short claim is work trickling in: let a little more gather before the next claim, so a busy sender
+        // claims (and writes outcomes) in batches rather than one transaction per message.
+        // (Not cut short by wake-ups: those are what arrives meanwhile.)
+        if (jobs.length < Math.max(1, tokens / 2))
+          await new Promise((r) => setTimeout(r, options.claimLingerMs));
+      }
+    } finally {
+      clearInterval(renew);
+      this.running = false;
+      await this.drain();
+      await this.deps.queue.releaseLease(this.senderKey, this.workerId).catch(() => {});
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const held = await this.deps.queue.acquireLease(
+        this.senderKey,
+        this.workerId,
+        this.deps.clock.now(),
+        this.deps.options.senderLeaseMs,
+      );
+      if (!held) {
+        this.deps.logger.warn({ senderKey: this.senderKey }, 'sender lease lost; stopping this runner');
+        this.running = false;
+        this.wakeUp?.();
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error, senderKey: this.senderKey }, 'could not renew the sender lease');
+    }
+  }
+
+  /** Waits for every call in flight and writes the last outcomes. */
+  private async drain(): Promise<void> {
+    while (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.slotFreed = resolve;
+      });
+    }
+    await Promise.all(this.recipientChains.values());
+    await this.flush();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async rateBucket(now: number): Promise<TokenBucket> {
+    if (!this.config || now - this.config.checkedAt > 5_000) {
+      const channels = await this.deps.channels.findBySenderKey(this.senderKey);
+      const rates = channels.map((c) => c.limits.messagesPerSecond).filter((r) => r > 0);
+      const first = channels[0];
+      const provider = first ? this.safeProvider(first.provider) : undefined;
+      this.config = {
+        messagesPerSecond: rates.length > 0 ? Math.min(...rates) : (provider?.defaultMessagesPerSecond ?? 20),
+        provider,
+        checkedAt: now,
+      };
+    }
+    const rate = this.config.messagesPerSecond * (now < this.throttledUntil ? 0.5 : 1);
+    // A tenth of a second of burst: smooth enough for providers that measure per second.
+    const burst = Math.max(1, rate / 10);
+    if (!this.bucket) this.bucket = new TokenBucket({ ratePerSecond: rate, burst, initialTokens: 0 }, now);
+    else if (this.bucket.ratePerSecond !== rate) this.bucket.setRate(rate, now, burst);
+    return this.bucket;
+  }
+
+  private safeProvider(kind: Parameters<ChannelDirectory['provider']>[0]): ChannelProvider | undefined {
+    try {
+      return this.deps.directory.provider(kind);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private dispatch(jobs: readonly ClaimedJob[]): void {
+    const now = this.deps.clock.now();
+    const pairRate = this.config?.provider?.pairRate;
+    const ready: ClaimedJob[] = [];
+    for (const job of jobs) {
+      if (pairRate) {
+        let pair = this.pairBuckets.get(job.recipientHash);
+        if (!pair) {
+          if (this.pairBuckets.size > 100_000) this.pairBuckets.clear();
+          pair = new TokenBucket({ ratePerSecond: pairRate.perSecond, burst: pairRate.burst }, now);
+          this.pairBuckets.set(job.recipientHash, pair);
+        }
+        if (!pair.tryTake(now)) {
+          // Paced, not failed: the job waits for the recipient's next slot and the attempt does not count.
+          this.bucket?.giveBack(1);
+          this.deps.metrics.sendOutcome(this.config?.provider?.kind ?? 'unknown', 'paced');
+          this.settle({
+            kind: 'retry',
+            job,
+            runAt: now + pair.msUntilAvailable(now),
+            error: {
+              code: 'HERALD_PAIR_RATE',
+              message: 'paced to the provider pair rate for this recipient',
+            },
+            refundAttempt: true,
+          });
+          continue;
+        }
+      }
+      ready.push(job);
+    }
+    if (ready.length === 0) return;
+    void this.sendAll(ready);
+  }
+
+  private async sendAll(jobs: readonly ClaimedJob[]): Promise<void> {
+    // Group by channel: every job of a sender normally shares one, but several apps may send as one number.
+    const byChannel = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) {
+      const key = `${job.payload.appId}\u0000${job.payload.channelId}`;
+      byChannel.set(key, [...(byChannel.get(key) ?? []), job]);
+    }
+    for (const group of byChannel.values()) {
+      const first = group[0]!;
+      let adapter: ChannelAdapter;
+      let providerKind: string;
+      try {
+        const found = await this.deps.directory.adapterFor(first.payload.appId, first.payload.channelId);
+        adapter = found.adapter;
+        providerKind = found.channel.provider;
+      } catch (error) {
+        for (const job of group) {
+          this.settle({
+            kind: 'failed',
+            job,
+            error: {
+              code: 'HERALD_CHANNEL_NOT_CONFIGURED',
+              message: error instanceof Error ? error.message : String(error),
+            },
+          });
+        }
+        continue;
+      }
+      if (adapter.sendBatch && (adapter.maxBatchSize ?? 1) > 1)
+        this.sendBatches(adapter, providerKind, group);
+      else for (const job of group) this.sendInOrder(adapter, providerKind, job);
+    }
+  }
+
+  /** One call at a time per recipient, in claim order. */
+  private sendInOrder(adapter: ChannelAdapter, providerKind: string, job: ClaimedJob): void {
+    this.inFlight += 1;
+    const previous = this.recipientChains.get(job.recipientHash) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        const outcome = await this.call(providerKind, () => adapter.send(toOutbound(job)));
+        await this.record(providerKind, job, outcome);
+      } finally {
+        this.release();
+      }
+    });
+    this.recipientChains.set(job.recipientHash, next);
+    void next.finally(() => {
+      if (this.recipientChains.get(job.recipientHash) === next)
+        this.recipientChains.delete(job.recipientHash);
+    });
+  }
+
+  /**
+   * Same content to many recipients in one provider call (LINE multicast, a custom channel's 50 endpoints). Each
+   * batch is recorded before the call; a batch claimed again after a crash is sent as the same set, in the same
+   * order, so the provider's idempotency key (derived from the set) makes the resend a no-op.
+   */
+  private sendBatches(adapter: ChannelAdapter, providerKind: string, jobs: readonly ClaimedJob[]): void {
+    const size = adapter.maxBatchSize ?? 1;
+    const resumed = new Map<string, ClaimedJob[]>();
+    const groups = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) {
+      if (job.batchKey !== undefined) {
+        resumed.set(job.batchKey, [...(resumed.get(job.batchKey) ?? []), job]);
+        continue;
+      }
+      const key = JSON.stringify([job.payload.content, job.payload.campaign ?? null]);
+      groups.set(key, [...(groups.get(key) ?? []), job]);
+    }
+    const batches: { key: string; jobs: ClaimedJob[]; fresh: boolean }[] = [];
+    for (const [key, members] of resumed) batches.push({ key, jobs: members, fresh: false });
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += size)
+        batches.push({ key: randomUUID(), jobs: group.slice(i, i + size), fresh: true });
+    }
+    for (const batch of batches) {
+      const members = [...batch.jobs].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+      this.inFlight += members.length;
+      void (async () => {
+        try {
+          if (batch.fresh) {
+            await this.deps.queue.assignBatch(
+              members.map((j) => j.id),
+              batch.key,
+            );
+          }
+          const outcomes = await this.call(providerKind, () => adapter.sendBatch!(members.map(toOutbound)));
+          if (Array.isArray(outcomes)) {
+            await Promise.all(
+              members.map((job, j) => this.record(providerKind, job, outcomes[j] ?? missingOutcome())),
+            );
+          } else {
+            await Promise.all(members.map((job) => this.record(providerKind, job, outcomes)));
+          }
+        } catch (error) {
+          // The batch could not even be recorded: its jobs come back when their lease runs out.
+          this.deps.logger.error(
+            { err: error, senderKey: this.senderKey },
+            'could not record a batch before sending it',
+          );
+        } finally {
+          for (let k = 0; k < members.length; k++) this.release();
+        }
+      })();
+    }
+  }
+
+  /** Calls the provider; a throw (a bug, never the provider's answer) becomes a retryable failure. */
+  private async call<T>(providerKind: string, send: () => Promise<T>): Promise<T | SendOutcome> {
+    const started = performance.now();
+    try {
+      return await send();
+    } catch (error) {
+      this.deps.logger.error({ err: error, senderKey: this.senderKey }, 'channel adapter threw');
+      return {
+        ok: false,
+        failure: {
+          class: 'retryable',
+          code: 'HERALD_ADAPTER_ERROR',
+          message: error instanceof Error ? error.message : String(error),
+        },
+      };
+    } finally {
+      this.deps.metrics.sendLatency(providerKind, (performance.now() - started) / 1000);
+    }
+  }
+
+  private release(): void {
+    this.inFlight -= 1;
+    const resolve = this.slotFreed;
+    this.slotFreed = undefined;
+    resolve?.();
+  }
+
+  private async record(providerKind: string, job: ClaimedJob, outcome: SendOutcome): Promise<void> {
+    const { options } = this.deps;
+    const now = this.deps.clock.now();
+    if (outcome.ok) {
+      this.deps.metrics.sendOutcome(providerKind, 'sent');
+      // WhatsApp may still say the window was closed (131047) for a free-form message it accepted: keep the job.
+      const keepJob =
+        this.config?.provider?.customerServiceWindow === true && isFreeForm(job.payload.content);
+      const noReceipts = this.config?.provider?.deliveryReceipts === false;
+      this.settle({
+        kind: 'sent',
+        job,
+        providerMessageId: outcome.providerMessageId,
+        ...(keepJob ? { keepJob } : {}),
+        ...(noReceipts ? { noReceipts } : {}),
+      });
+      return;
+    }
+    const { failure } = outcome;
+    this.deps.metrics.sendOutcome(providerKind, failure.class, failure.code);
+    const error = { code: failure.code, message: failure.message };
+    switch (failure.class) {
+      case 'throttled': {
+        if (failure.scope !== 'recipient') this.throttledUntil = now + THROTTLE_COOLDOWN_MS;
+        const wait =
+          failure.retryAfterMs ??
+          (failure.scope === 'recipient' ? Math.min(60_000, 1000 * 4 ** Math.min(job.attempts, 3)) : 1_000);
+        this.settle({ kind: 'retry', job, runAt: now + wait, error, refundAttempt: true });
+        return;
+      }
+      case 'retryable':
+        if (job.attempts >= options.maxAttempts) {
+          this.settle({
+            kind: 'failed',
+            job,
+            error: {
+              code: failure.code,
+              message: `gave up after ${job.attempts} attempts: ${failure.message}`,
+            },
+          });
+        } else {
+          const delay = retryDelayMs(
+            job.attempts,
+            { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
+            this.deps.random,
+          );
+          this.settle({ kind: 'retry', job, runAt: now + delay, error });
+        }
+        return;
+      case 'window_closed': {
+        const hold = await this.deps.onWindowClosed(job);
+        if (hold) this.settle({ kind: 'hold', job, holdUntil: hold.holdUntil, error });
+        else this.settle({ kind: 'failed', job, error });
+        return;
+      }
+      case 'permanent':
+        this.settle({ kind: 'failed', job, error });
+        return;
+    }
+  }
+
+  private settle(settlement: JobSettlement): void {
+    this.pending.push(settlement);
+    if (this.pending.length >= this.deps.options.batchSize) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.deps.options.flushMs);
+  }
+
+  /** Writes pending outcomes; serialised so two flushes never interleave. */
+  private flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = [];
+      if (batch.length === 0) return;
+      try {
+        await this.deps.events.prepare(batch.map((s) => s.job.payload.appId));
+        const events: HeraldEvent[] = [];
+        const changes = await this.deps.queue.settle(
+          batch,
+          this.deps.clock.now(),
+          this.deps.events.writerFor(events),
+        );
+        this.deps.events.publish(events);
+        const counts = new Map<string, number>();
+        for (const change of changes) counts.set(change.status, (counts.get(change.status) ?? 0) + 1);
+        for (const [status, count] of counts) this.deps.metrics.statusChanged(status, count);
+        for (const s of batch) if (s.kind === 'hold') await this.deps.afterHold(s.job);
+      } catch (error) {
+        // The jobs stay claimed until their lease runs out, then run again: nothing is lost.
+        this.deps.logger.error(
+          { err: error, senderKey: this.senderKey, count: batch.length },
+          'could not record send outcomes',
+        );
+      }
+    });
+    return this.flushing;
+  }
+}
+
+function toOutbound(job: ClaimedJob): OutboundMessage {
+  return {
+    messageId: job.messageId,
+    to: job.payload.to,
+    content: job.payload.content,
+    attempt: job.attempts,
+    ...(job.payload.endpoint ? { endpoint: job.payload.endpoint } : {}),
+    ...(job.payload.campaign ? { campaign: job.payload.campaign } : {}),
+  };
+}
+
+function missingOutcome(): SendOutcome {
+  return {
+    ok: false,
+    failure: {
+      class: 'retryable',
+      code: 'HERALD_ADAPTER_ERROR',
+      message: 'the adapter returned fewer outcomes than messages',
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import Papa from 'papaparse';
+import type { EndpointPatch } from '../../domain/endpoint-patch.js';
+import type { ImportFormat, ImportRowError } from '../../domain/import-job.js';
+import { type EndpointInput, validateEndpointInput } from '../endpoints/endpoint-input.js';
+import { type CsvPlan, pinpointPath, planCsvHeader, type RowProblem } from './pinpoint-csv.js';
+import { readJsonLine } from './pinpoint-json.js';
+
+/**
+ * A data row of an import file, read and checked as far as it can be without the database: a validated patch,
+ * an input that leaves out its channel type or address (checked against the stored endpoint when written), or
+ * its errors. `line` is the row's line in the file.
+ */
+export type ImportRow =
+  | { readonly line: number; readonly patch: EndpointPatch }
+  | { readonly line: number; readonly partial: EndpointInput }
+  | { readonly line: number; readonly errors: readonly ImportRowError[] };
+
+/**
+ * Reads an import file into checked rows, in chunks, from the line after `fromLine`. `read.bytes` counts the
+ * bytes consumed. Rows without an Id get `<importId>-<line>`, the same on every read of the file.
+ *
+ * @example
+ * for await (const rows of readImportRows({ importId, format: 'CSV', fromLine: 0 }, spool.read(importId), { bytes: 0 })) ...
+ */
+export type ImportRowReader = (
+  job: { readonly importId: string; readonly format: ImportFormat; readonly fromLine: number },
+  source: Readable,
+  read: { bytes: number },
+) => AsyncGenerator<ImportRow[]>;
+
+/** Reads and checks the rows in this thread. */
+export const readImportRows: ImportRowReader = async function* (job, source, read) {
+  const rows = job.format === 'CSV' ? csvRows(source, read) : jsonRows(source, read);
+  for await (const chunk of rows) {
+    const out: ImportRow[] = [];
+    for (const row of chunk) {
+      if (row.line <= job.fromLine) continue;
+      if ('problems' in row.result) {
+        out.push({ line: row.line, errors: row.result.problems.map((p) => ({ row: row.line, ...p })) });
+        continue;
+      }
+      const input: EndpointInput = {
+        ...row.result.input,
+        id: row.result.input.id ?? `${job.importId}-${row.line}`,
+      };
+      if (input.channelType === undefined || input.address === undefined) {
+        out.push({ line: row.line, partial: input });
+        continue;
+      }
+      const checked = validateEndpointInput(input, {});
+      if ('patch' in checked) out.push({ line: row.line, patch: checked.patch });
+      else {
+        out.push({
+          line: row.line,
+          errors: checked.issues.map((issue) => ({
+            row: row.line,
+            field: pinpointPath(issue.field),
+            reason: issue.reason,
+          })),
+        });
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+};
+
+/** One data row of the file: its line and either the endpoint it describes or what is wrong with it. */
+interface FileRow {
+  readonly line: number;
+  readonly result: { input: Omit<EndpointInput, 'id'> & { id?: string } } | { problems: RowProblem[] };
+}
+
+/**
+ * Data rows of a CSV with their line numbers (the header is line 1), in chunks. Pinpoint's format allows no line
+ * break inside a value, so a value that spans lines (an unclosed quote swallows what follows) is a row error
+ * that says so, and the lines it spans still count.
+ */
+async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator<FileRow[]> {
+  let plan: CsvPlan | undefined;
+  let line = 0;
+  for await (const records of recordChunks(file, read)) {
+    const rows: FileRow[] = [];
+    for (const record of records) {
+      line++;
+      const first = line;
+      let breaks = 0;
+      for (const cell of record) {
+        if (cell.indexOf('\n') !== -1) breaks += cell.split('\n').length - 1;
+      }
+      line += breaks;
+      if (!plan) {
+        if (record[0]?.charCodeAt(0) === 0xfeff) record[0] = record[0].slice(1);
+        plan = planCsvHeader(record);
+        continue;
+      }
+      if (breaks > 0) {
+        rows.push({
+          line: first,
+          result: {
+            problems: [
+              {
+                field: 'row',
+                reason: `a value spans ${breaks + 1} lines (lines ${first}-${line}); Pinpoint's format allows no line break in a value: an unclosed quote?`,
+              },
+            ],
+          },
+        });
+        continue;
+      }
+      if (record.length === 1 && record[0] === '') continue;
+      rows.push({ line: first, result: plan.read(record) });
+    }
+    if (rows.length > 0) yield rows;
+  }
+  if (!plan) planCsvHeader([]);
+}
+
+/** CSV records from papaparse's stream, handed on in chunks with backpressure. */
+async function* recordChunks(file: Readable, read: { bytes: number }): AsyncGenerator<string[][]> {
+  const parser = file.pipe(Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: ',', skipEmptyLines: false }));
+  countBytes(file, read);
+  let queue: string[][] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  parser.on('data', (record: string[]) => {
+    queue.push(record);
+    if (queue.length >= 2000) parser.pause();
+    wake?.();
+  });
+  parser.on('end', () => {
+    done = true;
+    wake?.();
+  });
+  const fail = (error: unknown) => {
+    failure = error;
+    wake?.();
+  };
+  parser.on('error', fail);
+  file.on('error', fail);
+  for (;;) {
+    if (queue.length > 0) {
+      const chunk = queue;
+      queue = [];
+      parser.resume();
+      yield chunk;
+      continue;
+    }
+    if (failure) throw failure;
+    if (done) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+}
+
+/** Lines of an NDJSON file, in chunks; blank lines are skipped. */
+async function* jsonRows(file: Readable, read: { bytes: number }): AsyncGenerator<FileRow[]> {
+  const lines = readline.createInterface({ input: file, crlfDelay: Number.POSITIVE_INFINITY });
+  countBytes(file, read);
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    yield [{ line, result: readJsonLine(text) }];
+  }
+}
+
+/** Bytes the file has handed on: progress, ahead of the rows settled by at most the buffered chunks. */
+function countBytes(file: Readable, read: { bytes: number }): void {
+  file.on('data', (chunk: Buffer | string) => {
+    read.bytes += chunk.length;
+  });
+}

@@ -1,0 +1,212 @@
+import type { EndpointPatch } from '../../domain/endpoint-patch.js';
+import { isHeraldError } from '../../domain/errors.js';
+import { type ImportJob, type ImportRowError, MAX_IMPORT_ERRORS } from '../../domain/import-job.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EndpointStore } from '../../ports/endpoint-store.js';
+import type { ImportSpool } from '../../ports/import-spool.js';
+import type { ImportStore } from '../../ports/import-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { SegmentStore } from '../../ports/segment-store.js';
+import type { EndpointInput } from '../endpoints/endpoint-input.js';
+import { prepareEndpointPatches } from '../endpoints/put-endpoints.js';
+import { type ImportRowReader, readImportRows } from './import-rows.js';
+import { pinpointPath } from './pinpoint-csv.js';
+
+/**
+ * What processing an import needs.
+ *
+ * @example
+ * await runImport({ imports, endpoints, segments, spool, clock, logger, leaseMs: 60_000 }, job, () => stopping);
+ */
+export interface RunImportDeps {
+  readonly imports: ImportStore;
+  readonly endpoints: EndpointStore;
+  readonly segments: SegmentStore;
+  readonly spool: ImportSpool;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How long a lease lasts; renewed after every batch. */
+  readonly leaseMs: number;
+  /** Rows per transaction. */
+  readonly batchSize?: number;
+  /** Reads and checks the file's rows (in this thread by default; `main.ts` hands in a worker thread). */
+  readonly readRows?: ImportRowReader;
+}
+
+interface Batch {
+  readonly patches: EndpointPatch[];
+  /** The line of each patch. */
+  readonly lines: number[];
+  /** Rows that leave out their channel type or address: validated against the stored endpoint when flushed. */
+  readonly partial: { line: number; input: EndpointInput }[];
+  readonly errors: ImportRowError[];
+  lastLine: number;
+}
+
+const DEFAULT_BATCH_SIZE = 5000;
+
+/**
+ * Processes one import from its spooled file, from the line after `job.rowsRead`: rows are read and validated
+ * while the previous batch is being written (the file is streamed, never held whole); each batch is one
+ * transaction, then the job's progress (resume point, counts, first errors) is recorded. A batch re-applied
+ * after a crash between the two writes the same endpoints again (rows without an Id get `<importId>-<line>`),
+ * so a resumed import ends in the same state as an uninterrupted one.
+ *
+ * Resolves `stopped` when `shouldStop()` turned true between batches (the job stays resumable), `finished`
+ * otherwise (COMPLETED, or FAILED with the reason when the file could not be read).
+ */
+export async function runImport(
+  deps: RunImportDeps,
+  job: ImportJob,
+  shouldStop: () => boolean,
+): Promise<'finished' | 'stopped'> {
+  const log = deps.logger.child({ appId: job.appId, importId: job.id });
+  const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+  const state = {
+    processed: job.processed,
+    failed: job.failed,
+    errors: [...job.errors],
+    rowsRead: job.rowsRead,
+  };
+  const file = deps.spool.read(job.id);
+  const read = { bytes: 0 };
+  let writing: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const settle = async (batch: Batch): Promise<void> => {
+    const rowErrors = [...batch.errors];
+    const patches = [...batch.patches];
+    const lines = [...batch.lines];
+    if (batch.partial.length > 0) {
+      const prepared = await prepareEndpointPatches(
+        deps.endpoints,
+        job.appId,
+        batch.partial.map((p) => p.input),
+      );
+      prepared.patches.forEach((patch, i) => {
+        if (patch) {
+          patches.push(patch);
+          lines.push((batch.partial[i] as { line: number }).line);
+        }
+      });
+      for (const issue of prepared.issues) {
+        rowErrors.push({
+          row: (batch.partial[issue.index] as { line: number }).line,
+          field: pinpointPath(issue.field),
+          reason: issue.reason,
+        });
+      }
+    }
+    let written = 0;
+    if (patches.length > 0) {
+      const outcome = await deps.endpoints.upsert(job.appId, patches, {
+        at: deps.clock.now(),
+        mode: 'skip-rejected',
+        bulk: true,
+      });
+      for (const rejected of outcome.rejected) {
+        rowErrors.push({
+          row: lines[rejected.index] as number,
+          field: pinpointPath(rejected.field),
+          reason: rejected.reason,
+        });
+      }
+      written = patches.length - outcome.rejected.length;
+      if (job.segmentId && outcome.written.length > 0) {
+        await deps.segments.addMembers(
+          job.appId,
+          job.segmentId,
+          outcome.written.map((e) => e.id),
+        );
+      }
+      await deps.endpoints.afterBulkWrite?.(outcome.written.length);
+    }
+    rowErrors.sort((a, b) => a.row - b.row);
+    state.processed += written;
+    state.failed += new Set(rowErrors.map((e) => e.row)).size;
+    const room = MAX_IMPORT_ERRORS - state.errors.length;
+    const errorsChanged = room > 0 && rowErrors.length > 0;
+    if (errorsChanged) state.errors.push(...rowErrors.slice(0, room));
+    state.rowsRead = batch.lastLine;
+    const now = deps.clock.now();
+    await deps.imports.recordProgress(
+      job.appId,
+      job.id,
+      {
+        rowsRead: state.rowsRead,
+        bytesRead: Math.min(read.bytes, job.sizeBytes),
+        processed: state.processed,
+        failed: state.failed,
+        ...(errorsChanged ? { errors: state.errors } : {}),
+      },
+      { now, leaseUntil: now + deps.leaseMs },
+    );
+  };
+
+  const newBatch = (): Batch => ({
+    patches: [],
+    lines: [],
+    partial: [],
+    errors: [],
+    lastLine: state.rowsRead,
+  });
+  let batch = newBatch();
+  const flush = async () => {
+    const full = batch;
+    batch = newBatch();
+    // Validation of the next rows overlaps this batch's write; writes stay in file order.
+    await writing;
+    writing = settle(full);
+    writing.catch(() => {});
+  };
+
+  try {
+    const rows = (deps.readRows ?? readImportRows)(
+      { importId: job.id, format: job.format, fromLine: job.rowsRead },
+      file,
+      read,
+    );
+    reading: for await (const chunk of rows) {
+      for (const row of chunk) {
+        batch.lastLine = row.line;
+        if ('patch' in row) {
+          batch.patches.push(row.patch);
+          batch.lines.push(row.line);
+        } else if ('partial' in row) batch.partial.push({ line: row.line, input: row.partial });
+        else batch.errors.push(...row.errors);
+        if (batch.patches.length + batch.partial.length + batch.errors.length >= batchSize) {
+          await flush();
+          if (shouldStop()) {
+            stopped = true;
+            break reading;
+          }
+        }
+      }
+    }
+    if (!stopped) await flush();
+    await writing;
+  } catch (error) {
+    file.destroy();
+    await writing.catch(() => {});
+    const reason = isHeraldError(error)
+      ? error.message
+      : `the import stopped on an unexpected error: ${String((error as Error).message ?? error)}`;
+    if (!isHeraldError(error)) log.error({ err: error }, 'import failed');
+    await deps.imports.finish(job.appId, job.id, {
+      status: 'FAILED',
+      failureReason: reason,
+      at: deps.clock.now(),
+    });
+    await deps.spool.remove(job.id);
+    return 'finished';
+  }
+  file.destroy();
+  if (stopped) {
+    await deps.imports.release(job.appId, job.id, deps.clock.now());
+    return 'stopped';
+  }
+  await deps.imports.finish(job.appId, job.id, { status: 'COMPLETED', at: deps.clock.now() });
+  await deps.spool.remove(job.id);
+  log.info({ processed: state.processed, failed: state.failed }, 'import completed');
+  return 'finished';
+}

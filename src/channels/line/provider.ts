@@ -1,0 +1,29 @@
+import type { ChannelProvider } from '../../ports/channel-provider.js';
+import { LineAdapter } from './adapter.js';
+import {
+  type LineCredentials,
+  type LineOptions,
+  type LineSender,
+  lineCredentialsSchema,
+  lineOptionsSchema,
+  lineSenderSchema,
+} from './config.js';
+
+/**
+ * LINE Messaging API channels. Typed with its own schemas; the registry erases the types with
+ * `defineChannelProvider` (this file does not import the registry, so importing it first cannot hit a cycle).
+ */
+export const lineProvider: ChannelProvider<LineSender, LineCredentials, LineOptions> = {
+  kind: 'line',
+  channelType: 'LINE',
+  senderSchema: lineSenderSchema,
+  credentialsSchema: lineCredentialsSchema,
+  optionsSchema: lineOptionsSchema,
+  // Push allows 2,000 requests a second per channel; Herald's default leaves room for replies and multicasts.
+  defaultMessagesPerSecond: 1_000,
+  contentKinds: ['text', 'media', 'sticker', 'location'],
+  // LINE reports nothing after accepting a message: `sent` is its last status.
+  deliveryReceipts: false,
+  senderKey: (sender) => `line:${sender.channelId}`,
+  createAdapter: (config, deps) => new LineAdapter(config, deps),
+};

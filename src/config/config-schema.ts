@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const boolish = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+const list = z.union([
+  z.array(z.string()),
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+]);
+
+const databaseUrl = z
+  .string()
+  .min(1)
+  .refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://'), {
+    message: 'must be sqlite:<path> or postgres://user@host:port/database',
+  });
+
+/**
+ * Every setting Herald reads, with its default. `config-sources.ts` says which environment variable or
+ * `herald.config.json` key feeds each one.
+ */
+export const configSchema = z.strictObject({
+  databaseUrl: databaseUrl.default('sqlite:./data/herald.db'),
+  dataDir: z.string().min(1).default('./data'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(3000),
+  /** Public base URL of this Herald, used to build webhook URLs given to providers. Defaults to http://host:port. */
+  publicUrl: z.url().optional(),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  secretKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The API key CLI commands that call a running Herald (`herald import`) send; the admin token otherwise. */
+  apiKey: z.string().min(1).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest JSON request body, in bytes. Larger ones get 413. */
+  bodyLimitBytes: positiveInt.default(1_048_576),
+  /** Largest import upload (CSV or NDJSON), in bytes. */
+  importLimitBytes: positiveInt.default(1_073_741_824),
+  /** Hosts an SNS SigningCertURL may point at; the sandbox host is added when the sandbox is mounted. */
+  snsCertHosts: list.default(['sns.*.amazonaws.com', 'sns.*.amazonaws.com.cn']),
+  /** Pinpoint custom-channel functions an administrator allows campaigns to call: name -> module path. */
+  customFunctions: z.record(z.string().min(1), z.string().min(1)).default({}),
+  delivery: z
+    .strictObject({
+      /** How long a free-form WhatsApp message waits for the 24-hour window before it expires. */
+      holdTimeSeconds: positiveInt.default(7200),
+      ledgerRetentionDays: positiveInt.default(365),
+      inboundRetentionDays: positiveInt.default(30),
+      maxAttempts: positiveInt.default(8),
+      markRead: boolish.default(true),
+      stopKeywords: list.default(['STOP', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOPALL']),
+      startKeywords: list.default(['START', 'UNSTOP', 'SUBSCRIBE']),
+      workers: boolish.default(true),
+      /** How long a claimed send stays with its worker; a worker that dies gives its sends back after this. */
+      jobLeaseMs: positiveInt.default(60_000),
+      /** How long a sender stays with a worker that stopped renewing its lease. */
+      senderLeaseMs: positiveInt.default(10_000),
+      /** Provider calls in flight per sender. */
+      maxInFlight: positiveInt.default(256),
+      /** Jobs claimed, and outcomes written, at once. */
+      batchSize: positiveInt.default(500),
+      /** First retry delay after a retryable failure; it doubles with each attempt (with jitter), up to 5 minutes. */
+      retryBaseMs: positiveInt.default(1_000),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

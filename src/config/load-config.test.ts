@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config.js';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'herald-config-'));
+}
+
+describe('loadConfig', () => {
+  it('applies defaults, generates secrets once with mode 0600, and freezes the result', () => {
+    const cwd = tempDir();
+    const config = loadConfig({ env: {}, cwd, fs });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      url: 'sqlite:./data/herald.db',
+      path: path.join(cwd, 'data/herald.db'),
+    });
+    expect(config.generated).toEqual({ adminToken: true, secretKey: true });
+    const tokenFile = path.join(cwd, 'data', 'admin-token');
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.delivery)).toBe(true);
+
+    const again = loadConfig({ env: {}, cwd, fs });
+    expect(again.adminToken).toBe(config.adminToken);
+    expect(again.secretKey).toBe(config.secretKey);
+    expect(again.generated).toEqual({ adminToken: false, secretKey: false });
+  });
+
+  it('reads the environment over herald.config.json', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(
+      path.join(cwd, 'herald.config.json'),
+      JSON.stringify({ port: 4000, delivery: { holdTimeSeconds: 60 }, customFunctions: { wa: './fn.mjs' } }),
+    );
+    const config = loadConfig({
+      env: {
+        HERALD_PORT: '5000',
+        HERALD_DATABASE_URL: 'postgres://u@h:5432/db',
+        HERALD_ADMIN_TOKEN: 'x'.repeat(20),
+      },
+      cwd,
+      fs,
+    });
+    expect(config.port).toBe(5000);
+    expect(config.delivery.holdTimeSeconds).toBe(60);
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
+    expect(config.adminToken).toBe('x'.repeat(20));
+    expect(config.customFunctions).toEqual({ wa: path.join(cwd, 'fn.mjs') });
+  });
+
+  it('names the variable and what is wrong', () => {
+    const cwd = tempDir();
+    const attempt = () =>
+      loadConfig({ env: { HERALD_PORT: 'eighty', HERALD_DATABASE_URL: 'mysql://x' }, cwd, fs });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('HERALD_PORT');
+      expect(problems).toContain('HERALD_DATABASE_URL');
+      expect(problems).toContain('sqlite:<path> or postgres://');
+    }
+  });
+
+  it('rejects unknown settings in the file and a short admin token', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'herald.config.json'), JSON.stringify({ prot: 1 }));
+    expect(() => loadConfig({ env: {}, cwd, fs })).toThrow(/unknown setting\(s\) "prot"/);
+    fs.writeFileSync(path.join(cwd, 'herald.config.json'), '{}');
+    expect(() => loadConfig({ env: { HERALD_ADMIN_TOKEN: 'short' }, cwd, fs })).toThrow(
+      /HERALD_ADMIN_TOKEN.*at least 16/,
+    );
+  });
+});

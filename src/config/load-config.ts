@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig } from './config-schema.js';
+import { CONFIG_FILE_VAR, DEFAULT_CONFIG_FILE, ENV_VARS } from './config-sources.js';
+
+/** The slice of `node:fs` that configuration needs, injected so tests use a temporary directory. */
+export interface ConfigFs {
+  existsSync(p: string): boolean;
+  readFileSync(p: string, encoding: 'utf8'): string;
+  writeFileSync(p: string, data: string, options: { mode: number; flag: string }): void;
+  mkdirSync(p: string, options: { recursive: true }): unknown;
+}
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; url: string; path: string }
+  | { kind: 'postgres'; url: string };
+
+/**
+ * Herald's validated, frozen configuration.
+ *
+ * @example
+ * const config = loadConfig({ env: process.env, cwd: process.cwd(), fs });
+ * config.database.kind; // 'sqlite'
+ */
+export type HeraldConfig = Readonly<
+  Omit<ParsedConfig, 'adminToken' | 'secretKey'> & {
+    adminToken: string;
+    secretKey: string;
+    database: DatabaseConfig;
+    publicUrl: string;
+    /** False when `publicUrl` was derived from host and port (then the actual listening port wins). */
+    publicUrlConfigured: boolean;
+    /** Which secrets were generated on this start (and so should be printed once). */
+    generated: { adminToken: boolean; secretKey: boolean };
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  fs: ConfigFs;
+  /** Values that win over everything else (CLI flags such as `--port`). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadConfigOptions): HeraldConfig {
+  const { env, cwd, fs } = options;
+  const input: Record<string, unknown> = readConfigFile(env, cwd, fs);
+
+  for (const [key, variable] of Object.entries(ENV_VARS)) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    setPath(input, key, value);
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) setPath(input, key, value);
+  }
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  const config = parsed.data;
+
+  const dataDir = path.resolve(cwd, config.dataDir);
+  const database = parseDatabaseUrl(config.databaseUrl, cwd);
+  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs);
+  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs);
+
+  return deepFreeze({
+    ...config,
+    dataDir,
+    database,
+    adminToken: adminToken.value,
+    secretKey: secretKey.value,
+    publicUrl:
+      config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
+    publicUrlConfigured: config.publicUrl !== undefined,
+    generated: { adminToken: adminToken.generated, secretKey: secretKey.generated },
+  });
+}
+
+function readConfigFile(env: LoadConfigOptions['env'], cwd: string, fs: ConfigFs): Record<string, unknown> {
+  const explicit = env[CONFIG_FILE_VAR];
+  const file = path.resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new ConfigError([`${CONFIG_FILE_VAR}: file ${file} does not exist`]);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`${file}: not valid JSON (${(error as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${file}: must hold a JSON object`]);
+  }
+  const config = parsed as Record<string, unknown>;
+  // Module paths of custom functions are relative to the file that names them.
+  const functions = config.customFunctions;
+  if (typeof functions === 'object' && functions !== null && !Array.isArray(functions)) {
+    config.customFunctions = Object.fromEntries(
+      Object.entries(functions).map(([name, p]) => [
+        name,
+        typeof p === 'string' ? path.resolve(path.dirname(file), p) : p,
+      ]),
+    );
+  }
+  return config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.join('.');
+  const variable = ENV_VARS[key];
+  const where = variable
+    ? `${variable} (or "${key}" in ${DEFAULT_CONFIG_FILE})`
+    : `"${key || '(root)'}" in ${DEFAULT_CONFIG_FILE}`;
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+export function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    return { kind: 'sqlite', url, path: file === ':memory:' ? file : path.resolve(cwd, file) };
+  }
+  return { kind: 'postgres', url };
+}
+
+function resolveSecret(
+  given: string | undefined,
+  dataDir: string,
+  name: string,
+  fs: ConfigFs,
+): { value: string; generated: boolean } {
+  if (given) return { value: given, generated: false };
+  const file = path.join(dataDir, name);
+  if (fs.existsSync(file)) {
+    const stored = fs.readFileSync(file, 'utf8').trim();
+    if (stored.length >= 16) return { value: stored, generated: false };
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64url');
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'w' });
+  return { value, generated: true };
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,57 @@
+import type { InboundContent } from './channel-event.js';
+import type { MessageStatus } from './message-status.js';
+
+/** The events Herald publishes to subscriptions and to the live stream. */
+export const HERALD_EVENT_TYPES = [
+  'message.status',
+  'message.inbound',
+  'endpoint.optout',
+  'endpoint.optin',
+] as const;
+export type HeraldEventType = (typeof HERALD_EVENT_TYPES)[number];
+
+interface EventBase {
+  /** Unique per event: receivers deduplicate on it (delivery is at least once). */
+  readonly id: string;
+  readonly appId: string;
+  /** Milliseconds since the epoch. */
+  readonly occurredAt: number;
+}
+
+export interface MessageStatusEvent extends EventBase {
+  readonly type: 'message.status';
+  readonly data: {
+    readonly messageId: string;
+    readonly status: MessageStatus;
+    readonly channelId: string;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly campaignId?: string;
+    readonly endpointId?: string;
+  };
+}
+
+export interface MessageInboundEvent extends EventBase {
+  readonly type: 'message.inbound';
+  readonly data: {
+    readonly inboundId: string;
+    readonly channelId: string;
+    readonly channelType: string;
+    /** The user's address, for the app's own systems (it is never logged or kept in the ledger). */
+    readonly from: string;
+    readonly endpointId?: string;
+    readonly content: InboundContent;
+    readonly profileName?: string;
+  };
+}
+
+export interface EndpointOptEvent extends EventBase {
+  readonly type: 'endpoint.optout' | 'endpoint.optin';
+  readonly data: {
+    readonly channelId: string;
+    readonly endpointIds: readonly string[];
+    /** What caused it: a keyword, a LINE unfollow/follow, the provider. */
+    readonly reason: string;
+  };
+}
+
+export type HeraldEvent = MessageStatusEvent | MessageInboundEvent | EndpointOptEvent;

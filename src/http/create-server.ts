@@ -1,0 +1,124 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Authenticator } from '../app/apps/authenticator.js';
+import { HeraldError } from '../domain/errors.js';
+import type { Logger } from '../ports/logger.js';
+import { errorHandler, sendError } from './error-handler.js';
+import type { HeraldFastify, RouteModule } from './herald-fastify.js';
+
+/** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
+export interface HeraldRoute {
+  readonly method: string;
+  readonly url: string;
+  /** Left out of the OpenAPI document on purpose (`schema.hide`). */
+  readonly hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    heraldRoutes: readonly HeraldRoute[];
+  }
+}
+
+export interface ServerOptions {
+  readonly logger: Logger;
+  readonly authenticator: Authenticator;
+  readonly bodyLimitBytes: number;
+  readonly publicUrl: string;
+  readonly version: string;
+  readonly routes: readonly RouteModule[];
+}
+
+/**
+ * Builds the HTTP server: zod validation (unknown fields rejected), one error envelope, the OpenAPI document at
+ * `/openapi.json` and its browsable reference at `/docs`. It knows nothing of the routes it registers.
+ */
+export async function createServer(options: ServerOptions): Promise<HeraldFastify> {
+  const app = Fastify({
+    loggerInstance: options.logger as never,
+    bodyLimit: options.bodyLimitBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    sendError(
+      reply,
+      new HeraldError('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
+  });
+  app.decorate('heraldAuthenticator', options.authenticator);
+  app.decorateRequest('principal', undefined);
+  // Every route registered from here on, so the API surface can be listed (and checked against the OpenAPI document).
+  const routes: HeraldRoute[] = [];
+  app.decorate('heraldRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  // One line per request, by route pattern: the URL itself can hold ids and addresses.
+  app.addHook('onResponse', async (request, reply) => {
+    const line = {
+      reqId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.debug(line, 'request');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Herald API',
+        version: options.version,
+        description:
+          'Self-hosted customer messaging: endpoints, segments, templates, campaigns and a send API over WhatsApp, LINE, SMS and custom channels. Errors are `{"error": {"code", "message", "field"}}`; codes are listed in docs/errors.md.',
+      },
+      servers: [{ url: options.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An app API key (hk_...) or the admin token.',
+          },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+    },
+    // Routes without a schema (the mounted sandbox's wire APIs) are not Herald's API: they stay out of the document.
+    transform: (input) =>
+      input.schema ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url },
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const routes of options.routes) {
+    await app.register(async (scope) => routes(scope as unknown as HeraldFastify));
+  }
+  return app as unknown as HeraldFastify;
+}

@@ -1,0 +1,102 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChannelDirectory } from '../../app/channels/channel-directory.js';
+import { HeraldError, isHeraldError } from '../../domain/errors.js';
+import type { WebhookRequest } from '../../ports/channel-adapter.js';
+import type { Clock } from '../../ports/clock.js';
+import type { InboundSink } from '../../ports/inbound-sink.js';
+import type { RouteModule } from '../herald-fastify.js';
+
+export interface WebhookRoutesDeps {
+  readonly directory: ChannelDirectory;
+  readonly inbound: InboundSink;
+  readonly clock: Clock;
+  readonly publicUrl: () => string;
+  /** Largest webhook body, bytes. */
+  readonly bodyLimitBytes: number;
+}
+
+/**
+ * `/webhooks/{appId}/{channelId}`: every provider's webhooks. The body is kept as raw bytes (signatures are
+ * computed over them), checked by the channel's adapter, stored through the inbound sink, and only then
+ * answered 200. A bad or missing signature gets 401 and changes nothing.
+ */
+export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
+  return (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { appId, channelId } = request.params as { appId: string; channelId: string };
+      let found: Awaited<ReturnType<ChannelDirectory['adapterFor']>>;
+      try {
+        found = await deps.directory.adapterFor(appId, channelId);
+      } catch (error) {
+        if (isHeraldError(error) && error.code === 'HERALD_CHANNEL_NOT_CONFIGURED') {
+          throw new HeraldError('HERALD_NOT_FOUND', `no channel ${channelId} in app ${appId}`, {
+            field: 'channelId',
+          });
+        }
+        throw error;
+      }
+      const webhook: WebhookRequest = {
+        method: request.method,
+        url: `${deps.publicUrl().replace(/\/$/, '')}${request.url}`,
+        query: Object.fromEntries(
+          Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+        ),
+        headers: Object.fromEntries(
+          Object.entries(request.headers).map(([k, v]) => [
+            k.toLowerCase(),
+            Array.isArray(v) ? v.join(',') : v,
+          ]),
+        ),
+        rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      };
+      const result = await found.adapter.handleWebhook(webhook);
+      if (!result.accepted) {
+        request.log.warn({ appId, channelId, reason: result.reason }, 'webhook rejected');
+        throw new HeraldError(
+          result.status === 401
+            ? 'HERALD_WEBHOOK_SIGNATURE_INVALID'
+            : result.status === 403
+              ? 'HERALD_FORBIDDEN'
+              : 'HERALD_MALFORMED_BODY',
+          result.reason,
+        );
+      }
+      if (result.events.length > 0) {
+        await deps.inbound.accept({
+          appId,
+          channelId,
+          senderKey: found.channel.senderKey,
+          events: result.events,
+          receivedAt: deps.clock.now(),
+        });
+      }
+      if (result.response) {
+        reply.code(result.response.status).type(result.response.contentType).send(result.response.body);
+        return reply;
+      }
+      reply.code(200).type('application/json').send('{}');
+      return reply;
+    };
+
+    const schema = {
+      tags: ['webhooks'],
+      description:
+        "Where providers deliver a channel's events (statuses, inbound messages, follow/unfollow). Configure the channel's `webhookUrl` at the provider. The signature is checked on the raw body (X-Hub-Signature-256, x-line-signature, X-Twilio-Signature, SNS signatures); a bad one gets 401.",
+    };
+    app.get(
+      '/webhooks/:appId/:channelId',
+      { schema: { ...schema, summary: 'Webhook verification (WhatsApp hub.challenge)' } },
+      handle,
+    );
+    app.post('/webhooks/:appId/:channelId', { schema: { ...schema, summary: 'Provider webhook' } }, handle);
+  };
+}

@@ -1,0 +1,105 @@
+import type { ChannelType } from '../domain/channel-type.js';
+import type { Endpoint } from '../domain/endpoint.js';
+import type { EndpointPatch } from '../domain/endpoint-patch.js';
+
+/**
+ * A patch the store refused: its index in the call, the field at fault and why.
+ *
+ * @example
+ * { index: 3, field: 'user.userId', reason: 'the user already has 15 endpoints (at most 15)', code: 'HERALD_QUOTA_EXCEEDED' }
+ */
+export interface RejectedPatch {
+  readonly index: number;
+  readonly field: string;
+  readonly reason: string;
+  readonly code: 'HERALD_QUOTA_EXCEEDED' | 'HERALD_VALIDATION_FAILED';
+}
+
+/**
+ * What `upsert` did.
+ *
+ * @example
+ * const { written, rejected, deactivated } = await endpoints.upsert(appId, patches, { at: now, mode: 'skip-rejected' });
+ */
+export interface UpsertOutcome {
+  /** The endpoints as stored, in the order of the patches that were applied. */
+  readonly written: readonly Endpoint[];
+  /** Patches not applied, by index in the call. With `mode: 'all-or-nothing'` any entry means nothing was written. */
+  readonly rejected: readonly RejectedPatch[];
+  /** Ids of other endpoints made INACTIVE because a written endpoint took their address. */
+  readonly deactivated: readonly string[];
+}
+
+/**
+ * Filters of `list`; every one given must hold.
+ *
+ * @example
+ * await endpoints.list(appId, { channelType: 'SMS', optOut: 'NONE' }, { limit: 100 });
+ */
+export interface EndpointListFilter {
+  readonly channelType?: ChannelType;
+  /** Any of these addresses (the caller passes the raw and the normalised form). */
+  readonly addresses?: readonly string[];
+  readonly userId?: string;
+  readonly optOut?: 'NONE' | 'ALL';
+}
+
+/**
+ * The app's endpoints. `upsert` applies patches atomically with Pinpoint's rules: the merge of
+ * `applyEndpointPatch`, the per-app attribute-key quota, the per-user endpoint quota, and address takeover (an
+ * ACTIVE endpoint taking an address makes every other endpoint of the same channel with that address INACTIVE).
+ *
+ * Leaves out: address normalisation and per-endpoint validation (the caller hands in validated, normalised
+ * patches: `app/endpoints/prepare-endpoint-patches.ts`), and segments (`SegmentStore`).
+ *
+ * @example
+ * const { written } = await endpoints.upsert(appId, [{ id: 'e1', channelType: 'WHATSAPP', address: '+16505551234' }], { at: now });
+ * const changed = await endpoints.setOptOut(appId, 'WHATSAPP', '+16505551234', 'ALL', now);
+ */
+export interface EndpointStore {
+  get(appId: string, endpointId: string): Promise<Endpoint | undefined>;
+  /** The endpoints that exist among `ids`, in no particular order. */
+  getMany(appId: string, ids: readonly string[]): Promise<Endpoint[]>;
+  /** Endpoints with this address on this channel: ACTIVE first, then by id. */
+  findByAddress(appId: string, channelType: ChannelType, address: string): Promise<Endpoint[]>;
+  /** In id order, after `afterId`. */
+  list(
+    appId: string,
+    filter: EndpointListFilter,
+    page: { limit: number; afterId?: string },
+  ): Promise<Endpoint[]>;
+  /** A user's endpoints in id order. */
+  listByUser(appId: string, userId: string): Promise<Endpoint[]>;
+  /**
+   * Applies the patches in one transaction. A later patch for the same id applies on top of an earlier one.
+   * `mode: 'all-or-nothing'` (the default) writes nothing when any patch is refused; `'skip-rejected'` writes
+   * the others. Either way the refused ones are in `rejected`. `bulk` (imports) lets the database acknowledge the
+   * commit before it is flushed: a database crash may lose the call, which the caller must be able to repeat.
+   */
+  upsert(
+    appId: string,
+    patches: readonly EndpointPatch[],
+    options: { at: number; mode?: 'all-or-nothing' | 'skip-rejected'; bulk?: boolean },
+  ): Promise<UpsertOutcome>;
+  /** Deletes one endpoint (and its import-segment memberships); returns it, or undefined when absent. */
+  delete(appId: string, endpointId: string): Promise<Endpoint | undefined>;
+  /** Deletes every endpoint of the user; returns them. */
+  deleteByUser(appId: string, userId: string): Promise<Endpoint[]>;
+  /**
+   * Opts every endpoint with this channel and address out (ALL) or back in (NONE). Returns the ids whose value
+   * changed. Used by STOP/START keywords and LINE unfollow/follow.
+   */
+  setOptOut(
+    appId: string,
+    channelType: ChannelType,
+    address: string,
+    optOut: 'NONE' | 'ALL',
+    at: number,
+  ): Promise<string[]>;
+  /** Records activity (an inbound message or event) at `at`; never moves `lastActiveAt` backwards. */
+  touchActivity(appId: string, endpointIds: readonly string[], at: number): Promise<void>;
+  /** The app's attribute names by kind, as counted by the per-app key quota. */
+  attributeKeys(appId: string): Promise<{ kind: string; name: string }[]>;
+  /** Bulk loads (imports) report each batch's row count (PostgreSQL refreshes the planner's statistics). */
+  afterBulkWrite?(rows: number): Promise<void>;
+}

@@ -1,0 +1,446 @@
+import { expect, it } from 'vitest';
+import { describeEachDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { cohortIdOf } from '../domain/cohort-id.js';
+import type { EndpointPatch } from '../domain/endpoint-patch.js';
+import { KyselyAppStore } from './app-store.js';
+import { audienceSqlFor } from './audience-sql-for.js';
+import { KyselyEndpointStore } from './endpoint-store.js';
+
+const T0 = Date.parse('2026-11-21T10:00:00Z');
+
+async function setUp(db: TestDatabase) {
+  const apps = new KyselyAppStore(db.db);
+  for (const id of ['a1', 'a2']) {
+    await apps.createApp(
+      { id, name: id, createdAt: T0 },
+      { id: `k-${id}`, appId: id, name: 'k', hint: 'hint', createdAt: T0, secretHash: 'x' },
+    );
+  }
+  return new KyselyEndpointStore(db.db, db.dialect);
+}
+
+const whatsapp = (id: string, address: string, extra: Partial<EndpointPatch> = {}): EndpointPatch => ({
+  id,
+  channelType: 'WHATSAPP',
+  address,
+  ...extra,
+});
+
+describeEachDatabase('KyselyEndpointStore', (db) => {
+  it('stores a new endpoint with every field and reads it back', async () => {
+    const store = await setUp(db());
+    const outcome = await store.upsert(
+      'a1',
+      [
+        {
+          id: 'e1',
+          channelType: 'WHATSAPP',
+          address: '+16505551234',
+          optOut: 'NONE',
+          effectiveDate: '2026-01-01T10:00:00.000Z',
+          requestId: 'r-1',
+          location: {
+            country: 'US',
+            city: 'Seattle',
+            region: 'WA',
+            postalCode: '98121',
+            latitude: 47.61,
+            longitude: -122.33,
+          },
+          demographic: {
+            locale: 'en_US',
+            timezone: 'America/Los_Angeles',
+            platform: 'ios',
+            make: 'apple',
+            model: 'iPhone',
+            modelVersion: '15',
+            platformVersion: '17',
+            appVersion: '1.0',
+          },
+          attributes: { Interests: ['Music', 'Travel'] },
+          metrics: { sessions: 12.5 },
+          user: { userId: 'u1', userAttributes: { FirstName: ['Mei'] } },
+        },
+      ],
+      { at: T0 },
+    );
+    expect(outcome.rejected).toEqual([]);
+    const expected = {
+      appId: 'a1',
+      id: 'e1',
+      channelType: 'WHATSAPP',
+      address: '+16505551234',
+      endpointStatus: 'ACTIVE',
+      optOut: 'NONE',
+      effectiveDate: '2026-01-01T10:00:00.000Z',
+      requestId: 'r-1',
+      attributes: { Interests: ['Music', 'Travel'] },
+      metrics: { sessions: 12.5 },
+      user: { userId: 'u1', userAttributes: { FirstName: ['Mei'] } },
+      location: {
+        country: 'US',
+        city: 'Seattle',
+        region: 'WA',
+        postalCode: '98121',
+        latitude: 47.61,
+        longitude: -122.33,
+      },
+      demographic: {
+        locale: 'en_US',
+        timezone: 'America/Los_Angeles',
+        platform: 'ios',
+        make: 'apple',
+        model: 'iPhone',
+        modelVersion: '15',
+        platformVersion: '17',
+        appVersion: '1.0',
+      },
+      cohortId: cohortIdOf('e1'),
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    expect(outcome.written).toEqual([expected]);
+    expect(await store.get('a1', 'e1')).toEqual(expected);
+    expect(await store.get('a2', 'e1')).toBeUndefined();
+    expect(await store.getMany('a1', ['e1', 'nope'])).toEqual([expected]);
+  });
+
+  it('merges a later write: given fields replace, names merge, empty lists and nulls remove', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [
+        whatsapp('e1', '+16505551234', {
+          location: { country: 'US', city: 'Seattle' },
+          attributes: { Interests: ['Music'], Plan: ['gold'] },
+          metrics: { sessions: 3, visits: 1 },
+          user: { userId: 'u1', userAttributes: { FirstName: ['Mei'], LastName: ['Chen'] } },
+        }),
+      ],
+      { at: T0 },
+    );
+    await store.upsert(
+      'a1',
+      [
+        {
+          id: 'e1',
+          optOut: 'ALL',
+          location: { city: 'Tacoma', country: null },
+          attributes: { Interests: ['Travel', 'Food'], Plan: [] },
+          metrics: { visits: null, sessions: 4 },
+          user: { userAttributes: { LastName: [] } },
+        },
+      ],
+      { at: T0 + 1000 },
+    );
+    const merged = await store.get('a1', 'e1');
+    expect(merged).toMatchObject({
+      channelType: 'WHATSAPP',
+      address: '+16505551234',
+      optOut: 'ALL',
+      location: { city: 'Tacoma' },
+      attributes: { Interests: ['Travel', 'Food'] },
+      metrics: { sessions: 4 },
+      user: { userId: 'u1', userAttributes: { FirstName: ['Mei'] } },
+      createdAt: T0,
+      updatedAt: T0 + 1000,
+    });
+    expect(merged?.location).toEqual({ city: 'Tacoma' });
+    expect(merged?.attributes).toEqual({ Interests: ['Travel', 'Food'] });
+
+    await store.upsert('a1', [{ id: 'e1', user: { userId: null } }], { at: T0 + 2000 });
+    expect((await store.get('a1', 'e1'))?.user).toEqual({ userAttributes: { FirstName: ['Mei'] } });
+  });
+
+  it('refuses a new endpoint without channel type or address, and writes nothing of an all-or-nothing call', async () => {
+    const store = await setUp(db());
+    const outcome = await store.upsert(
+      'a1',
+      [
+        whatsapp('ok', '+16505551234'),
+        { id: 'no-channel', address: 'x' },
+        { id: 'no-address', channelType: 'SMS' },
+      ],
+      { at: T0 },
+    );
+    expect(outcome.written).toEqual([]);
+    expect(outcome.rejected).toEqual([
+      {
+        index: 1,
+        field: 'channelType',
+        reason: 'required for a new endpoint',
+        code: 'HERALD_VALIDATION_FAILED',
+      },
+      { index: 2, field: 'address', reason: 'required for a new endpoint', code: 'HERALD_VALIDATION_FAILED' },
+    ]);
+    expect(await store.get('a1', 'ok')).toBeUndefined();
+
+    const skipping = await store.upsert(
+      'a1',
+      [whatsapp('ok', '+16505551234'), { id: 'no-channel', address: 'x' }],
+      {
+        at: T0,
+        mode: 'skip-rejected',
+      },
+    );
+    expect(skipping.written.map((e) => e.id)).toEqual(['ok']);
+    expect(skipping.rejected.map((r) => r.index)).toEqual([1]);
+  });
+
+  it('makes the older endpoint of a channel INACTIVE when another takes its address', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [whatsapp('old', '+16505551234'), { id: 'sms', channelType: 'SMS', address: '+16505551234' }],
+      {
+        at: T0,
+      },
+    );
+    const taken = await store.upsert('a1', [whatsapp('new', '+16505551234')], { at: T0 + 1 });
+    expect(taken.deactivated).toEqual(['old']);
+    expect((await store.get('a1', 'old'))?.endpointStatus).toBe('INACTIVE');
+    expect((await store.get('a1', 'old'))?.updatedAt).toBe(T0 + 1);
+    expect((await store.get('a1', 'sms'))?.endpointStatus).toBe('ACTIVE');
+    expect(
+      (await store.findByAddress('a1', 'WHATSAPP', '+16505551234')).map((e) => [e.id, e.endpointStatus]),
+    ).toEqual([
+      ['new', 'ACTIVE'],
+      ['old', 'INACTIVE'],
+    ]);
+
+    // Writing the old one again takes the address back, as in Pinpoint.
+    const back = await store.upsert('a1', [{ id: 'old', attributes: { x: ['1'] } }], { at: T0 + 2 });
+    expect(back.deactivated).toEqual(['new']);
+
+    // Within one call the last write for an address wins.
+    const batch = await store.upsert('a1', [whatsapp('b1', '+16505550000'), whatsapp('b2', '+16505550000')], {
+      at: T0 + 3,
+    });
+    expect(batch.written.map((e) => [e.id, e.endpointStatus])).toEqual([
+      ['b1', 'INACTIVE'],
+      ['b2', 'ACTIVE'],
+    ]);
+    expect((await store.get('a1', 'b1'))?.endpointStatus).toBe('INACTIVE');
+    // An id that comes back later in the call counts from its last patch.
+    const repeated = await store.upsert(
+      'a1',
+      [
+        whatsapp('r1', '+16505559000'),
+        whatsapp('r2', '+16505559000'),
+        { id: 'r1', attributes: { again: ['yes'] } },
+      ],
+      { at: T0 + 3 },
+    );
+    expect(repeated.written.map((e) => [e.id, e.endpointStatus])).toEqual([
+      ['r2', 'INACTIVE'],
+      ['r1', 'ACTIVE'],
+    ]);
+    // Another app's endpoints are never touched.
+    await store.upsert('a2', [whatsapp('other', '+16505550000')], { at: T0 + 4 });
+    expect((await store.get('a1', 'b2'))?.endpointStatus).toBe('ACTIVE');
+  });
+
+  it('keeps the app within 250 attribute names across attributes, metrics and user attributes', async () => {
+    const store = await setUp(db());
+    const names = (prefix: string, n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, ['v']]));
+    await store.upsert(
+      'a1',
+      [
+        whatsapp('e1', '+16505551234', {
+          attributes: names('a', 100),
+          user: { userAttributes: names('u', 100) },
+        }),
+      ],
+      { at: T0 },
+    );
+    await store.upsert(
+      'a1',
+      [
+        whatsapp('e2', '+16505551235', {
+          metrics: Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`m${i}`, i])),
+        }),
+      ],
+      { at: T0 },
+    );
+    expect(await store.attributeKeys('a1')).toHaveLength(249);
+
+    const over = await store.upsert(
+      'a1',
+      [
+        whatsapp('e3', '+16505551236', { attributes: { a0: ['reused'], fresh1: ['x'] } }),
+        whatsapp('e4', '+16505551237', { attributes: { fresh2: ['x'] } }),
+        whatsapp('e5', '+16505551238', { attributes: { a1: ['reused only'] } }),
+      ],
+      { at: T0, mode: 'skip-rejected' },
+    );
+    expect(over.written.map((e) => e.id)).toEqual(['e3', 'e5']);
+    expect(over.rejected).toEqual([
+      expect.objectContaining({ index: 1, field: 'attributes.fresh2', code: 'HERALD_QUOTA_EXCEEDED' }),
+    ]);
+    expect(await store.attributeKeys('a1')).toHaveLength(250);
+    // Another app has its own 250.
+    await store.upsert('a2', [whatsapp('x', '+16505551234', { attributes: { fresh2: ['x'] } })], { at: T0 });
+    expect(await store.attributeKeys('a2')).toEqual([{ kind: 'attributes', name: 'fresh2' }]);
+  });
+
+  it('allows at most 15 endpoints per user id', async () => {
+    const store = await setUp(db());
+    const patches = Array.from({ length: 14 }, (_, i) =>
+      whatsapp(`e${i}`, `+1650555${String(1000 + i)}`, { user: { userId: 'u1' } }),
+    );
+    await store.upsert('a1', patches, { at: T0 });
+    const refused = await store.upsert(
+      'a1',
+      [
+        whatsapp('e14', '+16505552014', { user: { userId: 'u1' } }),
+        whatsapp('e15', '+16505552015', { user: { userId: 'u1' } }),
+        // Rewriting one the user already has does not count twice.
+        whatsapp('e0', '+16505551000', { user: { userId: 'u1' } }),
+      ],
+      { at: T0 },
+    );
+    expect(refused.written).toEqual([]);
+    expect(refused.rejected).toEqual([
+      expect.objectContaining({ index: 1, field: 'user.userId', code: 'HERALD_QUOTA_EXCEEDED' }),
+    ]);
+    const skipping = await store.upsert('a1', [whatsapp('e14', '+16505552014', { user: { userId: 'u1' } })], {
+      at: T0,
+    });
+    expect(skipping.rejected).toEqual([]);
+    expect(await store.listByUser('a1', 'u1')).toHaveLength(15);
+  });
+
+  it('refuses an endpoint larger than 15 KB', async () => {
+    const store = await setUp(db());
+    const big = Object.fromEntries(
+      Array.from({ length: 4 }, (_, i) => [`n${i}`, Array.from({ length: 50 }, () => 'x'.repeat(100))]),
+    );
+    const outcome = await store.upsert('a1', [whatsapp('e1', '+16505551234', { attributes: big })], {
+      at: T0,
+    });
+    expect(outcome.rejected).toEqual([
+      expect.objectContaining({ field: 'endpoint', code: 'HERALD_QUOTA_EXCEEDED' }),
+    ]);
+  });
+
+  it('opts out and back in by address, reporting only the endpoints that changed', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [whatsapp('e1', '+16505551234'), whatsapp('e2', '+16505551234'), whatsapp('e3', '+16505559999')],
+      {
+        at: T0,
+      },
+    );
+    expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 1)).toEqual(['e1', 'e2']);
+    expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 2)).toEqual([]);
+    expect(await store.setOptOut('a1', 'SMS', '+16505551234', 'ALL', T0 + 2)).toEqual([]);
+    expect((await store.get('a1', 'e1'))?.optOut).toBe('ALL');
+    expect((await store.get('a1', 'e3'))?.optOut).toBe('NONE');
+    expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'NONE', T0 + 3)).toEqual(['e1', 'e2']);
+  });
+
+  it('records activity without moving it backwards, and keeps it across later writes', async () => {
+    const store = await setUp(db());
+    await store.upsert('a1', [whatsapp('e1', '+16505551234'), whatsapp('e2', '+16505551235')], { at: T0 });
+    await store.touchActivity('a1', ['e1', 'e2'], T0 + 5000);
+    await store.touchActivity('a1', ['e1'], T0 + 1000);
+    expect((await store.get('a1', 'e1'))?.lastActiveAt).toBe(T0 + 5000);
+    await store.upsert('a1', [{ id: 'e1', attributes: { a: ['b'] } }], { at: T0 + 6000 });
+    expect((await store.get('a1', 'e1'))?.lastActiveAt).toBe(T0 + 5000);
+    await store.touchActivity('a1', [], T0);
+  });
+
+  it('lists with filters in id order, page by page', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [
+        whatsapp('e3', '+16505550003', { user: { userId: 'u1' } }),
+        whatsapp('e1', '+16505550001', { user: { userId: 'u1' } }),
+        { id: 'e2', channelType: 'SMS', address: '+16505550001', optOut: 'ALL' },
+        whatsapp('e4', '+16505550004'),
+      ],
+      { at: T0 },
+    );
+    const ids = async (filter: Parameters<typeof store.list>[1], page = { limit: 10 }) =>
+      (await store.list('a1', filter, page)).map((e) => e.id);
+    expect(await ids({})).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(await ids({}, { limit: 2 })).toEqual(['e1', 'e2']);
+    expect(await ids({}, { limit: 2, afterId: 'e2' } as { limit: number })).toEqual(['e3', 'e4']);
+    expect(await ids({ channelType: 'SMS' })).toEqual(['e2']);
+    expect(await ids({ addresses: ['+16505550001'] })).toEqual(['e1', 'e2']);
+    expect(await ids({ addresses: ['+16505550001'], channelType: 'WHATSAPP' })).toEqual(['e1']);
+    expect(await ids({ userId: 'u1' })).toEqual(['e1', 'e3']);
+    expect(await ids({ optOut: 'ALL' })).toEqual(['e2']);
+    expect(await ids({ optOut: 'NONE', userId: 'u1' })).toEqual(['e1', 'e3']);
+    expect((await store.list('a2', {}, { limit: 10 })).length).toBe(0);
+  });
+
+  it('repeats a write the careful way when an endpoint it believed new was created meanwhile', async () => {
+    await setUp(db());
+    const real = audienceSqlFor(db().dialect);
+    let plainInserts = 0;
+    // A concurrent writer is simulated by the database refusing the first plain insert as a duplicate.
+    const racing = {
+      ...real,
+      async insertEndpointRows(...args: Parameters<typeof real.insertEndpointRows>) {
+        plainInserts++;
+        if (plainInserts === 1) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+        return real.insertEndpointRows(...args);
+      },
+    };
+    const store = new KyselyEndpointStore(db().db, db().dialect, racing);
+    const outcome = await store.upsert('a1', [whatsapp('e1', '+16505551234', { attributes: { a: ['1'] } })], {
+      at: T0,
+    });
+    expect(outcome.written.map((e) => e.id)).toEqual(['e1']);
+    expect(plainInserts).toBe(1);
+    expect((await store.get('a1', 'e1'))?.attributes).toEqual({ a: ['1'] });
+    expect(await store.attributeKeys('a1')).toEqual([{ kind: 'attributes', name: 'a' }]);
+  });
+
+  it('merges a bulk write into stored endpoints like any other write', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [whatsapp('e1', '+16505551234', { attributes: { a: ['1'] }, user: { userId: 'u1' } })],
+      {
+        at: T0,
+      },
+    );
+    const outcome = await store.upsert(
+      'a1',
+      [whatsapp('e1', '+16505551234', { attributes: { b: ['2'] } }), whatsapp('e2', '+16505551235')],
+      { at: T0 + 1, bulk: true, mode: 'skip-rejected' },
+    );
+    expect(outcome.written.map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect(await store.get('a1', 'e1')).toMatchObject({
+      attributes: { a: ['1'], b: ['2'] },
+      user: { userId: 'u1' },
+      createdAt: T0,
+      updatedAt: T0 + 1,
+    });
+    expect((await store.get('a1', 'e2'))?.createdAt).toBe(T0 + 1);
+  });
+
+  it('deletes one endpoint or all of a user', async () => {
+    const store = await setUp(db());
+    await store.upsert(
+      'a1',
+      [
+        whatsapp('e1', '+16505550001', { user: { userId: 'u1' } }),
+        whatsapp('e2', '+16505550002', { user: { userId: 'u1' } }),
+        whatsapp('e3', '+16505550003', { user: { userId: 'u2' } }),
+      ],
+      { at: T0 },
+    );
+    expect((await store.delete('a1', 'e3'))?.id).toBe('e3');
+    expect(await store.delete('a1', 'e3')).toBeUndefined();
+    expect(await store.delete('a2', 'e1')).toBeUndefined();
+    expect((await store.deleteByUser('a1', 'u1')).map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect(await store.deleteByUser('a1', 'u1')).toEqual([]);
+    expect(await store.list('a1', {}, { limit: 10 })).toEqual([]);
+  });
+});

@@ -1,0 +1,604 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ChannelType } from '../domain/channel-type.js';
+import { cohortIdOf } from '../domain/cohort-id.js';
+import type { Endpoint, EndpointDemographic, EndpointLocation } from '../domain/endpoint.js';
+import { applyEndpointPatch, type EndpointPatch } from '../domain/endpoint-patch.js';
+import { type AttributeKind, ENDPOINT_QUOTAS } from '../domain/endpoint-quotas.js';
+import { parseInstant } from '../domain/instant.js';
+import type {
+  EndpointListFilter,
+  EndpointStore,
+  RejectedPatch,
+  UpsertOutcome,
+} from '../ports/endpoint-store.js';
+import { type AudienceSql, type EndpointRow, readJson } from './audience-sql.js';
+import { audienceSqlFor } from './audience-sql-for.js';
+import type { Database, DialectName } from './database.js';
+
+type Row = Selectable<Database['endpoints']>;
+
+interface Pending {
+  endpoint: Endpoint;
+  /** The index of the last patch for this id: rejections are reported there. */
+  index: number;
+  row: EndpointRow;
+}
+
+const KINDS: readonly AttributeKind[] = ['attributes', 'metrics', 'userAttributes'];
+
+export class KyselyEndpointStore implements EndpointStore {
+  private readonly sql: AudienceSql;
+  /** Attribute keys known to be counted, by app: names stay counted, so a name seen once needs no read again. */
+  private readonly knownKeys = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    audienceSql?: AudienceSql,
+  ) {
+    this.sql = audienceSql ?? audienceSqlFor(dialect);
+  }
+
+  async get(appId: string, endpointId: string): Promise<Endpoint | undefined> {
+    const row = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('id', '=', endpointId)
+      .executeTakeFirst();
+    return row && toEndpoint(row);
+  }
+
+  async getMany(appId: string, ids: readonly string[]): Promise<Endpoint[]> {
+    return (await selectByIds(this.db, this.sql, appId, ids)).map(toEndpoint);
+  }
+
+  async findByAddress(appId: string, channelType: ChannelType, address: string): Promise<Endpoint[]> {
+    const rows = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('address', '=', address)
+      .where('channel_type', '=', channelType)
+      .orderBy('active', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows.map(toEndpoint);
+  }
+
+  async list(
+    appId: string,
+    filter: EndpointListFilter,
+    page: { limit: number; afterId?: string },
+  ): Promise<Endpoint[]> {
+    let query = this.db.selectFrom('endpoints').selectAll().where('app_id', '=', appId);
+    if (filter.channelType) query = query.where('channel_type', '=', filter.channelType);
+    if (filter.addresses) query = query.where(this.sql.inList('address', filter.addresses));
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    if (filter.optOut) query = query.where('opt_out', '=', filter.optOut === 'ALL' ? 1 : 0);
+    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+    const rows = await query.orderBy('id').limit(page.limit).execute();
+    return rows.map(toEndpoint);
+  }
+
+  async listByUser(appId: string, userId: string): Promise<Endpoint[]> {
+    const rows = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toEndpoint);
+  }
+
+  async upsert(
+    appId: string,
+    patches: readonly EndpointPatch[],
+    options: { at: number; mode?: 'all-or-nothing' | 'skip-rejected'; bulk?: boolean },
+  ): Promise<UpsertOutcome> {
+    if (patches.length === 0) return { written: [], rejected: [], deactivated: [] };
+    try {
+      return await this.upsertOnce(appId, patches, options, true);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.upsertOnce(appId, patches, options, false);
+    }
+  }
+
+  private async upsertOnce(
+    appId: string,
+    patches: readonly EndpointPatch[],
+    options: { at: number; mode?: 'all-or-nothing' | 'skip-rejected'; bulk?: boolean },
+    plainInserts: boolean,
+  ): Promise<UpsertOutcome> {
+    const { at } = options;
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      if (options.bulk) await this.sql.beginBulk(trx);
+      // Where a duplicate insert fails (PostgreSQL), a bulk write first assumes that patches naming a channel
+      // and an address create their endpoint and reads only the others; a stored one among them fails the plain
+      // insert and the call is repeated reading every id. Imports are mostly new endpoints.
+      const optimistic = plainInserts && options.bulk === true && this.sql.insertFailsOnDuplicates;
+      const ids = [
+        ...new Set(
+          patches
+            .filter((p) => !optimistic || p.channelType === undefined || p.address === undefined)
+            .map((p) => p.id),
+        ),
+      ];
+      const stored = new Map<string, Endpoint>();
+      for (const row of await selectByIds(trx, this.sql, appId, ids)) stored.set(row.id, toEndpoint(row));
+
+      const rejected: RejectedPatch[] = [];
+      const pending = new Map<string, Pending>();
+      // A Map iterates in insertion order, which is patch order unless an id comes back (its entry keeps its
+      // first place but takes its last index): only then does patch order need a sort.
+      let repeats = false;
+      const inPatchOrder = (): Pending[] =>
+        repeats ? [...pending.values()].sort((a, b) => a.index - b.index) : [...pending.values()];
+      patches.forEach((patch, index) => {
+        if (pending.has(patch.id)) repeats = true;
+        const base = pending.get(patch.id)?.endpoint ?? stored.get(patch.id);
+        const result = applyEndpointPatch(base, patch, { appId, at });
+        if (!result.ok) {
+          rejected.push({
+            index,
+            field: result.field,
+            reason: result.reason,
+            code: 'HERALD_VALIDATION_FAILED',
+          });
+          return;
+        }
+        const row = toRow(result.endpoint, this.sql);
+        if (rowBytes(row) > ENDPOINT_QUOTAS.endpointBytes) {
+          rejected.push({
+            index,
+            field: 'endpoint',
+            reason: `the endpoint would be larger than ${ENDPOINT_QUOTAS.endpointBytes / 1024} KB`,
+            code: 'HERALD_QUOTA_EXCEEDED',
+          });
+          return;
+        }
+        pending.set(patch.id, { endpoint: result.endpoint, index, row });
+      });
+
+      const { admitted: newKeys, counted } = await this.checkAttributeKeys(
+        trx,
+        appId,
+        pending,
+        rejected,
+        inPatchOrder,
+      );
+      await this.checkUserQuota(trx, appId, pending, stored, rejected, inPatchOrder);
+      if (rejected.length > 0 && options.mode !== 'skip-rejected') {
+        return { written: [], rejected: sortRejected(rejected), deactivated: [], counted: undefined };
+      }
+
+      // A key admitted for a patch that the user quota then refused is counted all the same: harmless, as
+      // names stay counted once used anyway.
+      if (newKeys.length > 0) {
+        await trx
+          .insertInto('endpoint_attribute_keys')
+          .values(newKeys.map((k) => ({ app_id: appId, kind: k.kind, name: k.name })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      const deactivated = await this.takeAddresses(trx, appId, pending, at, inPatchOrder);
+      const rows = inPatchOrder();
+      if (plainInserts) {
+        // Ids not found above are inserted without conflict handling (PostgreSQL's ON CONFLICT costs a
+        // speculative insertion per row); a concurrent writer that created one meanwhile fails the statement
+        // and the call is repeated the careful way.
+        await this.sql.insertEndpointRows(
+          trx,
+          rows.filter((p) => !stored.has(p.endpoint.id)).map((p) => p.row),
+        );
+        await this.sql.writeEndpointRows(
+          trx,
+          rows.filter((p) => stored.has(p.endpoint.id)).map((p) => p.row),
+        );
+      } else {
+        await this.sql.writeEndpointRows(
+          trx,
+          rows.map((p) => p.row),
+        );
+      }
+      return {
+        written: rows.map((p) => p.endpoint),
+        rejected: sortRejected(rejected),
+        deactivated,
+        counted,
+      };
+    });
+    // Only once committed: a rolled-back name must still be counted by the next write.
+    if (outcome.counted) this.knownKeys.set(appId, outcome.counted);
+    return { written: outcome.written, rejected: outcome.rejected, deactivated: outcome.deactivated };
+  }
+
+  /**
+   * The app keeps at most 250 attribute names across its endpoints. Names already counted cost nothing; new
+   * ones are admitted in patch order while room is left.
+   */
+  private async checkAttributeKeys(
+    trx: Kysely<Database>,
+    appId: string,
+    pending: Map<string, Pending>,
+    rejected: RejectedPatch[],
+    inPatchOrder: () => Pending[],
+  ): Promise<{ admitted: { kind: string; name: string }[]; counted: Set<string> | undefined }> {
+    const wanted = new Set<string>();
+    for (const { endpoint } of pending.values()) for (const key of keysOf(endpoint)) wanted.add(key);
+    const cached = this.knownKeys.get(appId);
+    if (wanted.size === 0 || (cached && [...wanted].every((k) => cached.has(k)))) {
+      return { admitted: [], counted: undefined };
+    }
+    let known = await this.loadKeys(trx, appId);
+    if ([...wanted].every((k) => known.has(k))) return { admitted: [], counted: known };
+    if (this.dialect === 'postgres') {
+      // New names are rare; lock the app so two writers cannot both take the last free slots.
+      await sql`select id from apps where id = ${appId} for update`.execute(trx);
+      known = await this.loadKeys(trx, appId);
+    }
+    const admitted: { kind: string; name: string }[] = [];
+    for (const entry of inPatchOrder()) {
+      const id = entry.endpoint.id;
+      const fresh = keysOf(entry.endpoint).filter((k) => !known.has(k));
+      if (fresh.length === 0) continue;
+      if (known.size + fresh.length > ENDPOINT_QUOTAS.attributeKeysPerApp) {
+        const [kind, name] = splitKey(fresh.find((k) => !known.has(k)) as string);
+        rejected.push({
+          index: entry.index,
+          field: `${kind}.${name}`,
+          reason: `the app already uses ${known.size} of its ${ENDPOINT_QUOTAS.attributeKeysPerApp} attribute names (attributes, metrics and user attributes together)`,
+          code: 'HERALD_QUOTA_EXCEEDED',
+        });
+        pending.delete(id);
+        continue;
+      }
+      for (const key of fresh) {
+        known.add(key);
+        const [kind, name] = splitKey(key);
+        admitted.push({ kind, name });
+      }
+    }
+    return { admitted, counted: known };
+  }
+
+  private async loadKeys(trx: Kysely<Database>, appId: string): Promise<Set<string>> {
+    const rows = await trx
+      .selectFrom('endpoint_attribute_keys')
+      .select(['kind', 'name'])
+      .where('app_id', '=', appId)
+      .execute();
+    return new Set(rows.map((r) => `${r.kind}\u0000${r.name}`));
+  }
+
+  /**
+   * At most 15 endpoints per user id. Endpoints the user already had keep their place; new ones are admitted
+   * in patch order while room is left.
+   */
+  private async checkUserQuota(
+    trx: Kysely<Database>,
+    appId: string,
+    pending: Map<string, Pending>,
+    stored: ReadonlyMap<string, Endpoint>,
+    rejected: RejectedPatch[],
+    inPatchOrder: () => Pending[],
+  ): Promise<void> {
+    const userIds = new Set<string>();
+    for (const { endpoint } of pending.values()) if (endpoint.user?.userId) userIds.add(endpoint.user.userId);
+    if (userIds.size === 0) return;
+    const counts = new Map<string, number>();
+    const rows = await trx
+      .selectFrom('endpoints')
+      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('app_id', '=', appId)
+      .where(this.sql.inList('user_id', [...userIds]))
+      .where((eb) => eb.not(this.sql.inList('id', [...pending.keys()])))
+      .groupBy('user_id')
+      .execute();
+    for (const row of rows) if (row.user_id !== null) counts.set(row.user_id, Number(row.n));
+    // Endpoints the user already had first (a stable partition keeps patch order within each part).
+    const member = (entry: Pending) =>
+      stored.get(entry.endpoint.id)?.user?.userId === entry.endpoint.user?.userId;
+    const ordered = inPatchOrder();
+    const order = [...ordered.filter(member), ...ordered.filter((e) => !member(e))];
+    for (const entry of order) {
+      const id = entry.endpoint.id;
+      const userId = entry.endpoint.user?.userId;
+      if (!userId) continue;
+      const count = counts.get(userId) ?? 0;
+      if (count + 1 > ENDPOINT_QUOTAS.endpointsPerUser) {
+        rejected.push({
+          index: entry.index,
+          field: 'user.userId',
+          reason: `the user already has ${count} endpoints (at most ${ENDPOINT_QUOTAS.endpointsPerUser})`,
+          code: 'HERALD_QUOTA_EXCEEDED',
+        });
+        pending.delete(id);
+        continue;
+      }
+      counts.set(userId, count + 1);
+    }
+  }
+
+  /**
+   * An ACTIVE endpoint takes its address: within the call the last patch for an address wins (earlier ones are
+   * written INACTIVE), and stored endpoints of the same channel with that address become INACTIVE.
+   */
+  private async takeAddresses(
+    trx: Kysely<Database>,
+    appId: string,
+    pending: Map<string, Pending>,
+    at: number,
+    inPatchOrder: () => Pending[],
+  ): Promise<string[]> {
+    const winners = new Map<string, Pending>();
+    for (const entry of inPatchOrder()) {
+      if (entry.endpoint.endpointStatus !== 'ACTIVE') continue;
+      const key = `${entry.endpoint.channelType}\u0000${entry.endpoint.address}`;
+      const previous = winners.get(key);
+      if (previous) {
+        previous.endpoint = { ...previous.endpoint, endpointStatus: 'INACTIVE' };
+        previous.row = { ...previous.row, active: 0 };
+      }
+      winners.set(key, entry);
+    }
+    if (winners.size === 0) return [];
+    // One statement for every channel: the address index finds the candidates, the (channel, address) pair
+    // keeps an address taken on one channel from deactivating its twin on another.
+    const addresses = new Set<string>();
+    const pairs: string[] = [];
+    const ids: string[] = [];
+    for (const entry of winners.values()) {
+      addresses.add(entry.endpoint.address);
+      pairs.push(`${entry.endpoint.channelType}:${entry.endpoint.address}`);
+      ids.push(entry.endpoint.id);
+    }
+    const rows = await trx
+      .updateTable('endpoints')
+      .set({ active: 0, updated_at: at })
+      .where('app_id', '=', appId)
+      .where('active', '=', 1)
+      .where(this.sql.inList('address', [...addresses]))
+      .where(this.sql.inList(sql`channel_type || ':' || address`, pairs))
+      .where((eb) => eb.not(this.sql.inList('id', ids)))
+      .returning('id')
+      .execute();
+    const deactivated: string[] = [];
+    for (const row of rows) if (!pending.has(row.id)) deactivated.push(row.id);
+    return deactivated;
+  }
+
+  async delete(appId: string, endpointId: string): Promise<Endpoint | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .deleteFrom('endpoints')
+        .where('app_id', '=', appId)
+        .where('id', '=', endpointId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await trx
+        .deleteFrom('segment_members')
+        .where('app_id', '=', appId)
+        .where('endpoint_id', '=', endpointId)
+        .execute();
+      return toEndpoint(row);
+    });
+  }
+
+  async deleteByUser(appId: string, userId: string): Promise<Endpoint[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .deleteFrom('endpoints')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .returningAll()
+        .execute();
+      if (rows.length > 0) {
+        await trx
+          .deleteFrom('segment_members')
+          .where('app_id', '=', appId)
+          .where(
+            this.sql.inList(
+              'endpoint_id',
+              rows.map((r) => r.id),
+            ),
+          )
+          .execute();
+      }
+      return rows.map(toEndpoint).sort((a, b) => (a.id < b.id ? -1 : 1));
+    });
+  }
+
+  async setOptOut(
+    appId: string,
+    channelType: ChannelType,
+    address: string,
+    optOut: 'NONE' | 'ALL',
+    at: number,
+  ): Promise<string[]> {
+    const value = optOut === 'ALL' ? 1 : 0;
+    const rows = await this.db
+      .updateTable('endpoints')
+      .set({ opt_out: value, updated_at: at })
+      .where('app_id', '=', appId)
+      .where('address', '=', address)
+      .where('channel_type', '=', channelType)
+      .where('opt_out', '<>', value)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id).sort();
+  }
+
+  async touchActivity(appId: string, endpointIds: readonly string[], at: number): Promise<void> {
+    if (endpointIds.length === 0) return;
+    await this.db
+      .updateTable('endpoints')
+      .set({ last_active_at: at })
+      .where('app_id', '=', appId)
+      .where(this.sql.inList('id', endpointIds))
+      .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', at)]))
+      .execute();
+  }
+
+  async attributeKeys(appId: string): Promise<{ kind: string; name: string }[]> {
+    return this.db
+      .selectFrom('endpoint_attribute_keys')
+      .select(['kind', 'name'])
+      .where('app_id', '=', appId)
+      .orderBy('kind')
+      .orderBy('name')
+      .execute();
+  }
+
+  /** Tells the dialect how many rows a bulk load wrote (imports call it after each batch). */
+  async afterBulkWrite(rows: number): Promise<void> {
+    await this.sql.afterBulkWrite(this.db, rows);
+  }
+}
+
+async function selectByIds(
+  db: Kysely<Database>,
+  audienceSql: AudienceSql,
+  appId: string,
+  ids: readonly string[],
+): Promise<Row[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('app_id', '=', appId)
+    .where(audienceSql.inList('id', ids))
+    .execute();
+}
+
+function keysOf(endpoint: Endpoint): string[] {
+  const keys: string[] = [];
+  for (const name of Object.keys(endpoint.attributes)) keys.push(`attributes\u0000${name}`);
+  for (const name of Object.keys(endpoint.metrics)) keys.push(`metrics\u0000${name}`);
+  for (const name of Object.keys(endpoint.user?.userAttributes ?? {}))
+    keys.push(`userAttributes\u0000${name}`);
+  return keys;
+}
+
+function splitKey(key: string): [AttributeKind, string] {
+  const at = key.indexOf('\u0000');
+  const kind = key.slice(0, at) as AttributeKind;
+  return [KINDS.includes(kind) ? kind : 'attributes', key.slice(at + 1)];
+}
+
+function sortRejected(rejected: RejectedPatch[]): RejectedPatch[] {
+  return rejected.sort((a, b) => a.index - b.index);
+}
+
+function rowBytes(row: EndpointRow): number {
+  let size = row.address.length + row.id.length;
+  for (const value of [row.attributes, row.metrics, row.user_attributes]) {
+    if (typeof value === 'string') size += value.length;
+  }
+  return size;
+}
+
+/** Epoch ms of the values that read as instants, by name; null when none do. */
+function timesOf(lists: Readonly<Record<string, readonly string[]>>): Record<string, number[]> | null {
+  let out: Record<string, number[]> | null = null;
+  for (const [name, values] of Object.entries(lists)) {
+    for (const value of values) {
+      const ms = parseInstant(value);
+      if (ms === undefined) continue;
+      out ??= {};
+      const list = out[name];
+      if (list) list.push(ms);
+      else out[name] = [ms];
+    }
+  }
+  return out;
+}
+
+export function toRow(endpoint: Endpoint, audienceSql: AudienceSql): EndpointRow {
+  const location: EndpointLocation = endpoint.location;
+  const demographic: EndpointDemographic = endpoint.demographic;
+  const userAttributes = endpoint.user?.userAttributes ?? {};
+  return {
+    app_id: endpoint.appId,
+    id: endpoint.id,
+    channel_type: endpoint.channelType,
+    address: endpoint.address,
+    active: endpoint.endpointStatus === 'ACTIVE' ? 1 : 0,
+    opt_out: endpoint.optOut === 'ALL' ? 1 : 0,
+    effective_date: endpoint.effectiveDate ?? null,
+    request_id: endpoint.requestId ?? null,
+    user_id: endpoint.user?.userId ?? null,
+    country: location.country ?? null,
+    city: location.city ?? null,
+    region: location.region ?? null,
+    postal_code: location.postalCode ?? null,
+    latitude: location.latitude ?? null,
+    longitude: location.longitude ?? null,
+    locale: demographic.locale ?? null,
+    timezone: demographic.timezone ?? null,
+    platform: demographic.platform ?? null,
+    platform_version: demographic.platformVersion ?? null,
+    make: demographic.make ?? null,
+    model: demographic.model ?? null,
+    model_version: demographic.modelVersion ?? null,
+    app_version: demographic.appVersion ?? null,
+    attributes: audienceSql.json(endpoint.attributes),
+    metrics: audienceSql.json(endpoint.metrics),
+    user_attributes: audienceSql.json(userAttributes),
+    attribute_times: audienceSql.json(timesOf(endpoint.attributes)),
+    user_attribute_times: audienceSql.json(timesOf(userAttributes)),
+    last_active_at: endpoint.lastActiveAt ?? null,
+    created_at: endpoint.createdAt,
+    updated_at: endpoint.updatedAt,
+  };
+}
+
+export function toEndpoint(row: Row): Endpoint {
+  const userAttributes = readJson<Record<string, string[]>>(row.user_attributes, {});
+  const hasUser = row.user_id !== null || Object.keys(userAttributes).length > 0;
+  const location: Record<string, string | number> = {};
+  const demographic: Record<string, string> = {};
+  if (row.country !== null) location.country = row.country;
+  if (row.city !== null) location.city = row.city;
+  if (row.region !== null) location.region = row.region;
+  if (row.postal_code !== null) location.postalCode = row.postal_code;
+  if (row.latitude !== null) location.latitude = Number(row.latitude);
+  if (row.longitude !== null) location.longitude = Number(row.longitude);
+  if (row.locale !== null) demographic.locale = row.locale;
+  if (row.timezone !== null) demographic.timezone = row.timezone;
+  if (row.platform !== null) demographic.platform = row.platform;
+  if (row.platform_version !== null) demographic.platformVersion = row.platform_version;
+  if (row.make !== null) demographic.make = row.make;
+  if (row.model !== null) demographic.model = row.model;
+  if (row.model_version !== null) demographic.modelVersion = row.model_version;
+  if (row.app_version !== null) demographic.appVersion = row.app_version;
+  return {
+    appId: row.app_id,
+    id: row.id,
+    channelType: row.channel_type as ChannelType,
+    address: row.address,
+    endpointStatus: Number(row.active) === 1 ? 'ACTIVE' : 'INACTIVE',
+    optOut: Number(row.opt_out) === 1 ? 'ALL' : 'NONE',
+    ...(row.effective_date !== null ? { effectiveDate: row.effective_date } : {}),
+    ...(row.request_id !== null ? { requestId: row.request_id } : {}),
+    attributes: readJson(row.attributes, {}),
+    metrics: readJson(row.metrics, {}),
+    ...(hasUser
+      ? { user: { ...(row.user_id !== null ? { userId: row.user_id } : {}), userAttributes } }
+      : {}),
+    location,
+    demographic,
+    cohortId: cohortIdOf(row.id),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    ...(row.last_active_at !== null ? { lastActiveAt: Number(row.last_active_at) } : {}),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

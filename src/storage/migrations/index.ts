@@ -1,0 +1,15 @@
+import { m0001Apps } from './0001-apps.js';
+import { m0002Audience } from './0002-audience.js';
+import { m0003Channels } from './0003-channels.js';
+import { m0004Delivery } from './0004-delivery.js';
+import { m0005Campaigns } from './0005-campaigns.js';
+import type { HeraldMigration } from './herald-migration.js';
+
+/** Every migration, in order. Add new ones at the end. */
+export const MIGRATIONS: readonly HeraldMigration[] = [
+  m0001Apps,
+  m0002Audience,
+  m0003Channels,
+  m0004Delivery,
+  m0005Campaigns,
+];

@@ -1,0 +1,120 @@
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import type { AudienceSql, EndpointRow, ListColumn, TimeBounds, TimesColumn } from '../audience-sql.js';
+import type { Database } from '../database.js';
+
+const COLUMNS = [
+  'app_id',
+  'id',
+  'channel_type',
+  'address',
+  'active',
+  'opt_out',
+  'effective_date',
+  'request_id',
+  'user_id',
+  'country',
+  'city',
+  'region',
+  'postal_code',
+  'latitude',
+  'longitude',
+  'locale',
+  'timezone',
+  'platform',
+  'platform_version',
+  'make',
+  'model',
+  'model_version',
+  'app_version',
+  'attributes',
+  'metrics',
+  'user_attributes',
+  'attribute_times',
+  'user_attribute_times',
+  'last_active_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof EndpointRow)[];
+
+const KEPT_ON_UPDATE = new Set(['app_id', 'id', 'created_at', 'last_active_at']);
+// SQLite takes at most 32,766 parameters per statement.
+const ROWS_PER_STATEMENT = Math.floor(32_000 / COLUMNS.length);
+
+/** Multi-row statements by row count: the SQL text is the statement cache's key, so it must repeat exactly. */
+const insertSql = new Map<number, string>();
+function insertStatement(rows: number): string {
+  let text = insertSql.get(rows);
+  if (!text) {
+    const tuple = `(${COLUMNS.map(() => '?').join(',')})`;
+    const updates = COLUMNS.filter((c) => !KEPT_ON_UPDATE.has(c))
+      .map((c) => `"${c}" = excluded."${c}"`)
+      .join(', ');
+    text = `insert into "endpoints" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${Array(rows).fill(tuple).join(',')} on conflict ("app_id", "id") do update set ${updates}`;
+    insertSql.set(rows, text);
+  }
+  return text;
+}
+
+/** SQLite: JSON as text, read with json_each; bulk writes as cached multi-row statements. */
+export function sqliteAudienceSql(): AudienceSql {
+  return {
+    // One JSON parameter rather than one parameter per value: the statement text stays the same for any number
+    // of values (so the statement cache holds it) and Kysely has no thousand-node list to compile.
+    inList(column, values) {
+      const target = typeof column === 'string' ? sql.ref(column) : column;
+      return sql<boolean>`${target} in (select value from json_each(${JSON.stringify(values)}))`;
+    },
+
+    insertFailsOnDuplicates: false,
+
+    // SQLite's upsert costs what an insert does: one statement for both.
+    insertEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {
+      return this.writeEndpointRows(db, rows);
+    },
+
+    async writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+        const parameters: unknown[] = [];
+        for (const row of chunk) for (const column of COLUMNS) parameters.push(row[column]);
+        await db.executeQuery(CompiledQuery.raw(insertStatement(chunk.length), parameters));
+      }
+    },
+
+    json: (value) => (value === null ? null : JSON.stringify(value)),
+
+    listHasAny(column: ListColumn, name, values) {
+      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name} and v.value in (${sql.join(values)}))`;
+    },
+
+    listContainsAny(column: ListColumn, name, needles) {
+      const any = sql.join(
+        needles.map((n) => sql`instr(v.value, ${n}) > 0`),
+        sql` or `,
+      );
+      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name} and v.type = 'text' and (${any}))`;
+    },
+
+    timesWithin(column: TimesColumn, name, bounds: TimeBounds) {
+      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name}${boundsSql(bounds)})`;
+    },
+
+    metric(name) {
+      return sql<number | null>`(select m.value from json_each(e.metrics) m where m.key = ${name})`;
+    },
+
+    // Already so: WAL with synchronous=NORMAL does not flush on commit.
+    async beginBulk() {},
+
+    async afterBulkWrite() {},
+  };
+}
+
+function boundsSql(bounds: TimeBounds) {
+  const parts = [];
+  if (bounds.gt !== undefined) parts.push(sql` and v.value > ${bounds.gt}`);
+  if (bounds.gte !== undefined) parts.push(sql` and v.value >= ${bounds.gte}`);
+  if (bounds.lt !== undefined) parts.push(sql` and v.value < ${bounds.lt}`);
+  if (bounds.lte !== undefined) parts.push(sql` and v.value <= ${bounds.lte}`);
+  return sql.join(parts, sql``);
+}

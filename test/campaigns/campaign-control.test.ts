@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
+import { describeEachDatabase } from '../helpers/test-database.js';
+import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
+
+const HOUR = 3_600_000;
+
+describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) => {
+  let live: LiveHerald;
+  let app: CampaignApp;
+  let templateId: string;
+  let segmentId: string;
+  beforeEach(async () => {
+    live = await startLiveHerald(db());
+    app = await campaignApp(live);
+    templateId = (
+      await app.call('POST', '/templates', {
+        kind: 'whatsapp',
+        name: 'hello_world',
+        languages: [
+          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
+        ],
+      })
+    ).body.id;
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      id: `e${i}`,
+      channelType: 'WHATSAPP',
+      address: phone(i),
+    }));
+    expect((await app.call('PUT', '/endpoints', { items })).status).toBe(200);
+    segmentId = (await app.call('POST', '/segments', { name: 'all' })).body.id;
+  });
+  afterEach(() => live.stop());
+
+  const sent = async () => (await sandboxMessages(live, app.phoneNumberId)).length;
+
+  it('holds a running run’s queued messages while paused and sends each exactly once after resume', async () => {
+    const created = await app.call('POST', '/campaigns', {
+      name: 'paused mid-run',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      limits: { messagesPerSecond: 2 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    await eventually(async () => (await sent()) >= 2, 'the first messages');
+    const paused = await app.call('POST', `/campaigns/${id}/pause`);
+    expect(paused.body.state).toBe('PAUSED');
+    expect((await app.call('POST', `/campaigns/${id}/pause`)).status).toBe(409);
+    const [run] = (await app.call('GET', `/campaigns/${id}/activities`)).body.items;
+    expect(run.state).toBe('PAUSED');
+    // A message already claimed by the sender may still go out; nothing else does, however long the pause.
+    await new Promise((r) => setTimeout(r, 600));
+    const atPause = await sent();
+    live.clock.advance(HOUR);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await sent()).toBe(atPause);
+    expect(atPause).toBeLessThan(10);
+
+    const resumed = await app.call('POST', `/campaigns/${id}/resume`);
+    expect(resumed.body.state).toBe('EXECUTING');
+    const [done] = await activitiesWhen(
+      app,
+      id,
+      (i) => i[0]?.state === 'COMPLETED',
+      'the run to complete',
+      20_000,
+    );
+    expect(done).toMatchObject({ queued: 10, sent: 10, cancelled: 0 });
+    const recipients = (await sandboxMessages(live, app.phoneNumberId)).map((m) => m.to);
+    expect(recipients).toHaveLength(10);
+    expect(new Set(recipients).size).toBe(10);
+    expect((await app.call('GET', `/campaigns/${id}`)).body.state).toBe('COMPLETED');
+    expect((await app.call('POST', `/campaigns/${id}/resume`)).status).toBe(409);
+  });
+
+  it('changes a scheduled campaign (a new version and next run), lists, keeps its template from deletion, and deletes', async () => {
+    const startAt = live.clock.now() + HOUR;
+    const body = {
+      name: 'later',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      schedule: { startTime: new Date(startAt).toISOString() },
+    };
+    const created = await app.call('POST', '/campaigns', body);
+    const id = created.body.id;
+    const moved = await app.call('PUT', `/campaigns/${id}`, {
+      ...body,
+      name: 'later still',
+      schedule: { startTime: new Date(startAt + HOUR).toISOString(), frequency: 'DAILY' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({
+      name: 'later still',
+      version: 2,
+      state: 'SCHEDULED',
+      nextRunAt: new Date(startAt + HOUR).toISOString(),
+    });
+    const strict = await app.call('PUT', `/campaigns/${id}`, { ...body, bogus: true });
+    expect(strict.status).toBe(400);
+    expect((await app.call('GET', '/campaigns')).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+
+    const inUse = await app.call('DELETE', `/templates/${templateId}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.code).toBe('HERALD_CONFLICT');
+
+    const paused = await app.call('POST', `/campaigns/${id}/pause`);
+    expect(paused.body.state).toBe('PAUSED');
+    live.clock.advance(2 * HOUR + 1000);
+    live.herald.campaignRunner.wake();
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await app.call('GET', `/campaigns/${id}/activities`)).body.items).toEqual([]);
+    // Resumed after its start time: the due run starts now.
+    expect((await app.call('POST', `/campaigns/${id}/resume`)).body.state).toBe('SCHEDULED');
+    await activitiesWhen(app, id, (i) => i[0]?.state === 'COMPLETED', 'the late run');
+    expect((await app.call('GET', `/campaigns/${id}`)).body.state).toBe('PENDING_NEXT_RUN');
+
+    expect((await app.call('DELETE', `/campaigns/${id}`)).status).toBe(204);
+    expect((await app.call('GET', `/campaigns/${id}`)).status).toBe(404);
+    expect((await app.call('DELETE', `/campaigns/${id}`)).status).toBe(404);
+    // The messages stay in the ledger; the template is free again.
+    expect((await app.call('GET', `/messages?campaignId=${id}`)).body.items).toHaveLength(10);
+    expect((await app.call('DELETE', `/templates/${templateId}`)).status).toBe(204);
+  });
+
+  it('lists its routes in the OpenAPI document', async () => {
+    const { body: doc } = await live.call('GET', '/openapi.json');
+    expect(Object.keys(doc.paths['/v1/apps/{appId}/campaigns']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/apps/{appId}/campaigns/{campaignId}']).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    for (const action of ['pause', 'resume', 'cancel'])
+      expect(doc.paths[`/v1/apps/{appId}/campaigns/{campaignId}/${action}`].post.tags).toEqual(['campaigns']);
+    expect(doc.paths['/v1/apps/{appId}/campaigns/{campaignId}/activities'].get.tags).toEqual(['campaigns']);
+    expect(Object.keys(doc.paths['/v1/apps/{appId}/templates']).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/v1/apps/{appId}/templates/sync'].post.tags).toEqual(['templates']);
+    expect(doc.paths['/v1/apps/{appId}/templates/{templateId}/preview'].post.tags).toEqual(['templates']);
+    expect(doc.paths['/v1/apps/{appId}/events'].post.tags).toEqual(['events']);
+  });
+});

@@ -1,0 +1,91 @@
+import net from 'node:net';
+import { request } from 'undici';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Herald } from '../../src/main.js';
+import { eventually } from '../helpers/sandbox-server.js';
+import { describeEachDatabase } from '../helpers/test-database.js';
+import { createTestHerald } from '../helpers/test-herald.js';
+
+/** The demo builds webhook URLs before Herald listens, so it needs the port it will get. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * `npm start` (serve --sandbox --demo) gives the demo app a LINE, a Twilio and a custom channel pointed at the
+ * mounted sandbox. Users of the first two write in through the sandbox and reach the demo app's inbox.
+ */
+describeEachDatabase('demo channels for LINE, Twilio and custom', (db) => {
+  let herald: Herald;
+  let url: string;
+
+  beforeEach(async () => {
+    herald = await createTestHerald(db(), {
+      sandbox: true,
+      demo: true,
+      env: { HERALD_PORT: String(await freePort()) },
+    });
+    url = await herald.listen();
+  });
+  afterEach(() => herald.stop());
+
+  it('configures the three channels, and inbound LINE and SMS messages reach the demo app', async () => {
+    const demo = herald.demo;
+    if (!demo) throw new Error('no demo app');
+    expect(demo.channels).toEqual(expect.arrayContaining(['line', 'twilio', 'custom']));
+    const listed = await request(`${url}/v1/apps/${demo.appId}/channels`, {
+      headers: { authorization: `Bearer ${demo.apiKey}` },
+    });
+    const channels = (
+      (await listed.body.json()) as {
+        items: { id: string; provider: string; options: Record<string, unknown> }[];
+      }
+    ).items;
+    const byId = Object.fromEntries(channels.map((c) => [c.id, c]));
+    expect(byId.line).toMatchObject({ provider: 'line', options: { baseUrl: `${url}/sandbox/line` } });
+    expect(byId.twilio).toMatchObject({ provider: 'twilio', options: { baseUrl: `${url}/sandbox/twilio` } });
+    expect(byId.custom).toMatchObject({
+      provider: 'custom',
+      options: { deliveryUri: `${url}/sandbox/custom/receivers/demo` },
+    });
+
+    const phones = herald.sandbox;
+    if (!phones) throw new Error('no sandbox');
+    const line = phones.provider('line');
+    const lineChannel = (await (
+      await request(
+        `${url}/sandbox/line/_control/channels/${(byId.line as unknown as { sender: { channelId: string } }).sender.channelId}`,
+      )
+    ).body.json()) as {
+      users: { userId: string }[];
+    };
+    await line?.simulateInbound({
+      account: (byId.line as unknown as { sender: { channelId: string } }).sender.channelId,
+      user: String(lineChannel.users[0]?.userId),
+      text: 'hello LINE',
+    });
+    await phones
+      .provider('twilio')
+      ?.simulateInbound({ account: '+15005550006', user: '+14155550123', text: 'hello SMS' });
+
+    const rows = await eventually(async () => {
+      const found = await db()
+        .db.selectFrom('inbox')
+        .select(['channel_id', 'payload'])
+        .where('app_id', '=', demo.appId)
+        .execute();
+      return found.length >= 2 ? found : undefined;
+    }, 'the two inbound messages');
+    const texts = rows
+      .map((r) => [r.channel_id, (JSON.parse(r.payload) as { content?: { text?: string } }).content?.text])
+      .sort();
+    expect(texts).toEqual([
+      ['line', 'hello LINE'],
+      ['twilio', 'hello SMS'],
+    ]);
+  });
+});

@@ -1,0 +1,303 @@
+import { createHmac } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  eventually,
+  type LiveHerald,
+  liveApp,
+  liveWhatsAppChannel,
+  startLiveHerald,
+} from '../helpers/live-herald.js';
+import { describeEachDatabase } from '../helpers/test-database.js';
+
+const USER = '+16505551234';
+
+interface Delivery {
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  event: { id: string; type: string; data: Record<string, unknown> };
+}
+
+describeEachDatabase('inbound processing and events out', (db) => {
+  let live: LiveHerald;
+  let app: { appId: string; headers: Record<string, string> };
+  let wa: Awaited<ReturnType<typeof liveWhatsAppChannel>>;
+  let receiver: FastifyInstance;
+  let receiverUrl: string;
+  let deliveries: Delivery[];
+  let failFirst: number;
+
+  beforeEach(async () => {
+    live = await startLiveHerald(db());
+    app = await liveApp(live);
+    wa = await liveWhatsAppChannel(live, app);
+    deliveries = [];
+    failFirst = 0;
+    receiver = Fastify();
+    receiver.removeAllContentTypeParsers();
+    receiver.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+    receiver.post('/hook', async (req, reply) => {
+      if (failFirst > 0) {
+        failFirst -= 1;
+        return reply.code(503).send();
+      }
+      deliveries.push({
+        headers: req.headers,
+        raw: req.body as string,
+        event: JSON.parse(req.body as string),
+      });
+      return reply.code(204).send();
+    });
+    receiverUrl = `${await receiver.listen({ host: '127.0.0.1', port: 0 })}/hook`;
+  });
+  afterEach(async () => {
+    await live.stop();
+    await receiver.close();
+  });
+
+  const userWrites = (text: string) =>
+    live.call('POST', '/sandbox/whatsapp/_control/inbound', {
+      body: { phoneNumberId: wa.phoneNumberId, from: USER, text },
+    });
+  const subscribe = async (events: string[]) => {
+    const created = await live.call('POST', `/v1/apps/${app.appId}/subscriptions`, {
+      headers: app.headers,
+      body: { url: receiverUrl, events },
+    });
+    expect(created.status).toBe(201);
+    return created.body as { id: string; secret: string };
+  };
+
+  it('delivers signed events at least once, retrying until the receiver answers 2xx', async () => {
+    const { secret } = await subscribe(['message.status', 'message.inbound']);
+    failFirst = 2;
+    await userWrites('hello there');
+    // The window opens when the inbound message is processed.
+    await eventually(
+      async () =>
+        (await db().db.selectFrom('inbound_messages').select('id').execute()).length > 0 || undefined,
+      'the inbound message',
+    );
+    const sent = await live.call('POST', `/v1/apps/${app.appId}/messages`, {
+      headers: app.headers,
+      body: { channelType: 'WHATSAPP', to: USER, text: 'Hi, how can we help?' },
+    });
+    await eventually(
+      () =>
+        deliveries.find(
+          (d) =>
+            d.event.type === 'message.status' &&
+            d.event.data.status === 'read' &&
+            d.event.data.messageId === sent.body.messageId,
+        ),
+      'the read status event',
+      15_000,
+    );
+    // The first two attempts were refused; the inbound event is delivered on a retry.
+    const inbound = await eventually(
+      () => deliveries.find((d) => d.event.type === 'message.inbound'),
+      'the inbound event',
+      15_000,
+    );
+    expect(inbound?.event.data).toMatchObject({
+      from: USER,
+      channelId: 'wa',
+      content: { kind: 'text', text: 'hello there' },
+    });
+    for (const d of deliveries) {
+      const header = String(d.headers['herald-signature']);
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) ?? [];
+      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${d.raw}`).digest('hex'));
+      expect(d.headers['herald-event-id']).toBe(d.event.id);
+      expect(d.headers['herald-event-type']).toBe(d.event.type);
+    }
+    await eventually(
+      () => {
+        const statuses = deliveries
+          .filter((d) => d.event.data.messageId === sent.body.messageId)
+          .map((d) => d.event.data.status);
+        // Webhooks may overtake each other, so `sent` or `delivered` can be skipped; `read` always comes.
+        return statuses.includes('read') || undefined;
+      },
+      'every status event',
+      15_000,
+    );
+    const ids = deliveries.map((d) => d.event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const list = await live.call('GET', `/v1/apps/${app.appId}/subscriptions`, { headers: app.headers });
+    expect(list.body.items).toHaveLength(1);
+    expect(JSON.stringify(list.body)).not.toContain(secret);
+    const bad = await live.call('POST', `/v1/apps/${app.appId}/subscriptions`, {
+      headers: app.headers,
+      body: { url: 'ftp://x', events: ['message.status'] },
+    });
+    expect(bad.status).toBe(400);
+    const unknownEvent = await live.call('POST', `/v1/apps/${app.appId}/subscriptions`, {
+      headers: app.headers,
+      body: { url: receiverUrl, events: ['message.exploded'] },
+    });
+    expect(unknownEvent.status).toBe(400);
+    const removed = await live.call(
+      'DELETE',
+      `/v1/apps/${app.appId}/subscriptions/${list.body.items[0].id}`,
+      { headers: app.headers },
+    );
+    expect(removed.status).toBe(204);
+  });
+
+  it('streams events as server-sent events', async () => {
+    const stream = await request(`${live.url}/v1/apps/${app.appId}/events/stream`, { headers: app.headers });
+    expect(stream.headers['content-type']).toContain('text/event-stream');
+    let text = '';
+    stream.body.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    await userWrites('streamed');
+    await eventually(
+      () => (text.includes('event: message.inbound') ? true : undefined),
+      'the inbound event on the stream',
+    );
+    expect(text).toMatch(/id: \S+\nevent: message.inbound\ndata: \{/);
+    stream.body.destroy();
+  });
+
+  it('opts an endpoint out on STOP and back in on START, marks messages read, and ignores a redelivered webhook', async () => {
+    await subscribe(['endpoint.optout', 'endpoint.optin']);
+    const endpoint = await live.call('PUT', `/v1/apps/${app.appId}/endpoints/customer-1`, {
+      headers: app.headers,
+      body: { channelType: 'WHATSAPP', address: USER },
+    });
+    expect(endpoint.status).toBeLessThan(300);
+    const optOut = async () =>
+      (await live.call('GET', `/v1/apps/${app.appId}/endpoints/customer-1`, { headers: app.headers })).body
+        .optOut;
+
+    await userWrites('stop');
+    await eventually(async () => ((await optOut()) === 'ALL' ? true : undefined), 'the endpoint to opt out');
+    await eventually(() => deliveries.find((d) => d.event.type === 'endpoint.optout'), 'the optout event');
+    expect(deliveries.find((d) => d.event.type === 'endpoint.optout')?.event.data).toMatchObject({
+      endpointIds: ['customer-1'],
+    });
+    await userWrites('START');
+    await eventually(
+      async () => ((await optOut()) === 'NONE' ? true : undefined),
+      'the endpoint to opt back in',
+    );
+
+    // WhatsApp marks inbound messages read (the sandbox's phone shows it).
+    const { body: phones } = await live.call('GET', '/sandbox/_sandbox/phones');
+    await eventually(async () => {
+      const { body } = await live.call('GET', '/sandbox/_sandbox/phones');
+      const entries = body.phones.flatMap(
+        (p: { entries: { direction: string; status?: string }[] }) => p.entries,
+      );
+      return entries.some(
+        (e: { direction: string; status?: string }) => e.direction === 'in' && e.status?.startsWith('read'),
+      )
+        ? true
+        : undefined;
+    }, 'an inbound message marked read');
+    expect(phones.phones.length).toBeGreaterThan(0);
+
+    // The same signed webhook twice stores one inbound message.
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '1',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: wa.phoneNumberId },
+                messages: [
+                  {
+                    from: '16505550177',
+                    id: 'wamid.DUPLICATE_1',
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: 'text',
+                    text: { body: 'twice' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const signature = `sha256=${createHmac('sha256', wa.appSecret).update(body).digest('hex')}`;
+    for (let i = 0; i < 2; i++) {
+      const response = await request(`${live.url}${wa.webhookPath}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      });
+      expect(response.statusCode).toBe(200);
+      await response.body.dump();
+    }
+    await eventually(async () => {
+      const rows = await db()
+        .db.selectFrom('inbound_messages')
+        .select('id')
+        .where('provider_message_id', '=', 'wamid.DUPLICATE_1')
+        .execute();
+      return rows.length === 1 ? rows : undefined;
+    }, 'one stored inbound message');
+    const inbox = await db()
+      .db.selectFrom('inbox')
+      .select('id')
+      .where('event_id', 'like', 'wamid.DUPLICATE_1%')
+      .execute();
+    expect(inbox).toHaveLength(1);
+  });
+
+  it('creates or re-activates the endpoint of a LINE follower, and opts it out on unfollow without deleting it', async () => {
+    const line = await live.call('POST', '/sandbox/line/_control/channels', {
+      body: { users: [{ displayName: 'Aiko Tanaka' }], webhookUrl: `${live.url}/webhooks/${app.appId}/line` },
+    });
+    expect(line.status).toBe(201);
+    const configured = await live.call('PUT', `/v1/apps/${app.appId}/channels/line`, {
+      headers: app.headers,
+      body: {
+        provider: 'line',
+        sender: { channelId: line.body.channelId },
+        credentials: {
+          channelAccessToken: line.body.channelAccessToken,
+          channelSecret: line.body.channelSecret,
+        },
+        options: { baseUrl: `${live.url}/sandbox/line` },
+      },
+    });
+    expect(configured.status).toBe(200);
+    const userId = line.body.users[0].userId as string;
+    await live.call('POST', `/sandbox/line/_control/channels/${line.body.channelId}/follow`, {
+      body: { userId },
+    });
+    const endpoint = await eventually(async () => {
+      const { body } = await live.call('GET', `/v1/apps/${app.appId}/endpoints?channelType=LINE`, {
+        headers: app.headers,
+      });
+      return body.items?.[0];
+    }, 'the follower endpoint');
+    expect(endpoint).toMatchObject({
+      channelType: 'LINE',
+      address: userId,
+      optOut: 'NONE',
+      endpointStatus: 'ACTIVE',
+    });
+    expect(JSON.stringify(endpoint.user)).toContain('Aiko Tanaka');
+
+    await live.call('POST', `/sandbox/line/_control/channels/${line.body.channelId}/unfollow`, {
+      body: { userId },
+    });
+    await eventually(async () => {
+      const { body } = await live.call('GET', `/v1/apps/${app.appId}/endpoints/${endpoint.id}`, {
+        headers: app.headers,
+      });
+      return body.optOut === 'ALL' ? body : undefined;
+    }, 'the endpoint to opt out on unfollow');
+  });
+});
