@@ -87,6 +87,12 @@ export interface CampaignStore {
     now: number,
   ): Promise<string[]>;
   /**
+   * Completes a RUNNING run and, in the same transaction, moves its campaign on when that was its last open run
+   * (EXECUTING -> PENDING_NEXT_RUN, or COMPLETED when no run is left; EVENT campaigns stay EXECUTING), so a
+   * crash never leaves a finished campaign EXECUTING. False when the run was not RUNNING.
+   */
+  completeRun(activity: { appId: string; campaignId: string; id: string }, now: number): Promise<boolean>;
+  /**
    * Records messages a campaign with daily or total limits queued, one row per (endpoint, run): recording a
    * resumed page again changes nothing.
    */

@@ -133,6 +133,34 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
     expect(await store.activitiesFannedOut(10)).toEqual([]);
   });
 
+  it('completes a run and moves its campaign on in the same step, once its last open run is done', async () => {
+    await store.create(campaign('once', { state: 'EXECUTING', nextRunAt: null }));
+    await store.create(campaign('daily', { state: 'EXECUTING', nextRunAt: T0 + 86_400_000 }));
+    await store.create(
+      campaign('ev', {
+        state: 'EXECUTING',
+        schedule: { startTime: T0, frequency: 'EVENT', isLocalTime: false },
+      }),
+    );
+    await store.addActivity(activity('o1', 'once', 'run:1'));
+    await store.addActivity(activity('o2', 'once', 'run:2'));
+    await store.addActivity(activity('d1', 'daily', 'run:1'));
+    await store.addActivity(activity('e1', 'ev', 'event:1'));
+    const ref = (id: string, campaignId: string) => ({ appId: 'a1', campaignId, id });
+
+    expect(await store.completeRun(ref('o1', 'once'), T0 + 10)).toBe(true);
+    expect(await store.completeRun(ref('o1', 'once'), T0 + 20)).toBe(false);
+    expect(await store.getActivity('a1', 'o1')).toMatchObject({ state: 'COMPLETED', endedAt: T0 + 10 });
+    expect((await store.get('a1', 'once'))?.state).toBe('EXECUTING');
+    expect(await store.completeRun(ref('o2', 'once'), T0 + 30)).toBe(true);
+    expect((await store.get('a1', 'once'))?.state).toBe('COMPLETED');
+
+    expect(await store.completeRun(ref('d1', 'daily'), T0 + 40)).toBe(true);
+    expect((await store.get('a1', 'daily'))?.state).toBe('PENDING_NEXT_RUN');
+    expect(await store.completeRun(ref('e1', 'ev'), T0 + 50)).toBe(true);
+    expect((await store.get('a1', 'ev'))?.state).toBe('EXECUTING');
+  });
+
   it('lists EXECUTING event campaigns, and deletes a campaign with its activities', async () => {
     await store.create(
       campaign('ev', {

@@ -311,6 +311,47 @@ export class KyselyCampaignStore implements CampaignStore {
     return rows.map((r) => r.id);
   }
 
+  async completeRun(
+    activity: { appId: string; campaignId: string; id: string },
+    now: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .updateTable('campaign_activities')
+        .set({ state: 'COMPLETED', updated_at: now, ended_at: now, lease_holder: null, lease_until: null })
+        .where('app_id', '=', activity.appId)
+        .where('id', '=', activity.id)
+        .where('state', '=', 'RUNNING')
+        .executeTakeFirst();
+      if (moved.numUpdatedRows === 0n) return false;
+      const open = await trx
+        .selectFrom('campaign_activities')
+        .select('id')
+        .where('app_id', '=', activity.appId)
+        .where('campaign_id', '=', activity.campaignId)
+        .where('state', 'in', ['RUNNING', 'PAUSED', 'PENDING'])
+        .limit(1)
+        .executeTakeFirst();
+      if (open !== undefined) return true;
+      const campaign = await trx
+        .selectFrom('campaigns')
+        .select(['frequency', 'next_run_at'])
+        .where('app_id', '=', activity.appId)
+        .where('id', '=', activity.campaignId)
+        .where('state', '=', 'EXECUTING')
+        .executeTakeFirst();
+      if (campaign === undefined || campaign.frequency === 'EVENT') return true;
+      await trx
+        .updateTable('campaigns')
+        .set({ state: campaign.next_run_at === null ? 'COMPLETED' : 'PENDING_NEXT_RUN', updated_at: now })
+        .where('app_id', '=', activity.appId)
+        .where('id', '=', activity.campaignId)
+        .where('state', '=', 'EXECUTING')
+        .execute();
+      return true;
+    });
+  }
+
   async recordSends(
     campaignId: string,
     sends: readonly { endpointId: string; activityId: string; at: number }[],

@@ -141,7 +141,13 @@ describeEachDatabase('campaign schedules with an adjustable clock, through the s
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await eventually(async () => (await recipients()).has(phone(1)), 'Honolulu at once');
-    const [run] = (await app.call('GET', `/campaigns/${created.body.id}/activities`)).body.items;
+    // The sandbox has the message before Herald has recorded its answer: wait for the ledger too.
+    const [run] = await activitiesWhen(
+      app,
+      created.body.id,
+      (i) => i[0]?.pending === 1,
+      'Honolulu sent, Tokyo still pending',
+    );
     expect(run).toMatchObject({ queued: 2, pending: 1, state: 'RUNNING' });
     expect((await recipients()).has(phone(0))).toBe(false);
 

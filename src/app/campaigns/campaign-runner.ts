@@ -237,37 +237,17 @@ export class CampaignRunner {
           );
         }
         if ((await metrics.pendingCount(activity.id)) > 0) continue;
-        const moved = await campaigns.setActivityState(
-          { appId: activity.appId, activityId: activity.id },
-          ['RUNNING'],
-          'COMPLETED',
-          now,
-        );
-        if (moved.length === 0) continue;
+        if (!(await campaigns.completeRun(activity, now))) continue;
         this.checkedAt.delete(activity.id);
         completed += 1;
-        await this.afterRun(activity);
+        this.deps.logger.info(
+          { campaignId: activity.campaignId, activityId: activity.id },
+          'campaign run completed',
+        );
       }
       if (batch.length < 100) break;
     }
     return completed;
-  }
-
-  /** A run ended: the campaign waits for its next run, or is complete. */
-  private async afterRun(activity: CampaignActivity): Promise<void> {
-    const { campaigns, clock } = this.deps;
-    const campaign = await campaigns.get(activity.appId, activity.campaignId);
-    if (campaign?.state !== 'EXECUTING' || campaign.schedule.frequency === 'EVENT') return;
-    const open = await campaigns.activitiesIn(campaign.appId, campaign.id, ['RUNNING', 'PAUSED', 'PENDING']);
-    if (open.length > 0) return;
-    await campaigns.setState(
-      campaign.appId,
-      campaign.id,
-      ['EXECUTING'],
-      campaign.nextRunAt === null ? 'COMPLETED' : 'PENDING_NEXT_RUN',
-      clock.now(),
-    );
-    this.deps.logger.info({ campaignId: campaign.id, activityId: activity.id }, 'campaign run completed');
   }
 
   /** A run that cannot go on (its segment or template is gone): completed with the reason, its campaign moves on. */

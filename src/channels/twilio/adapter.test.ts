@@ -58,6 +58,8 @@ afterAll(async () => {
   await receiver.close();
 });
 beforeEach(async () => {
+  // Callbacks of the previous test's sends are signed with its account's token: let them land first.
+  await server.sandbox.context.webhooks.idle();
   receiver.received.length = 0;
   account = (
     await server.call('POST', '/twilio/_control/accounts', {
