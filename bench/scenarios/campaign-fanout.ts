@@ -101,7 +101,10 @@ export async function runCampaignFanout(
     ...(ctx.database === 'sqlite' ? { target: 20_000 } : {}),
     notes: `${ctx.size} endpoints in ${fanOutSeconds.toFixed(1)} s (pages of 1,000: segment read, treatment, checks, messages + jobs)`,
   };
-  if (options.send === false) return [fanOutFigure];
+  if (options.send === false) {
+    memory.stop();
+    return [fanOutFigure];
+  }
 
   // Then the sending, by the delivery engine.
   const sendStarted = performance.now();

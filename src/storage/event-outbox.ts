@@ -33,7 +33,8 @@ export async function insertDeliveries(
           created_at: now,
         })),
       )
-      .onConflict((oc) => oc.column('unique_key').doNothing())
+      // The unique index is partial (send jobs have no key): PostgreSQL infers it only with its predicate.
+      .onConflict((oc) => oc.column('unique_key').where('unique_key', 'is not', null).doNothing())
       .execute();
   }
 }

@@ -43,9 +43,17 @@ export class KyselyMessageLedger implements MessageLedger {
       .where('message_id', '=', messageId)
       .orderBy('seq')
       .execute();
+    const stored = history.map((h) => ({
+      status: h.status as MessageStatus,
+      at: Number(h.at),
+      errorCode: h.error_code,
+    }));
+    // A message created `queued` has no row for it (see the send queue's enqueue); one held from the start has.
+    const createdAt = Number(row.created_at);
+    const heldAtOnce = stored[0]?.status === 'awaiting_window' && stored[0].at === createdAt;
     return {
       ...toLedgerMessage(row),
-      history: history.map((h) => ({ status: h.status as MessageStatus, at: h.at, errorCode: h.error_code })),
+      history: heldAtOnce ? stored : [{ status: 'queued', at: createdAt, errorCode: null }, ...stored],
     };
   }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { HeraldMigration } from './herald-migration.js';
 
 export const m0004Delivery: HeraldMigration = {
@@ -51,14 +52,21 @@ export const m0004Delivery: HeraldMigration = {
       .createIndex('messages_provider_idx')
       .on('messages')
       .columns(['sender_key', 'provider_message_id'])
+      .where('provider_message_id', 'is not', null)
       .execute();
     await db.schema
       .createIndex('messages_idempotency_uq')
       .on('messages')
       .columns(['app_id', 'idempotency_key'])
       .unique()
+      .where('idempotency_key', 'is not', null)
       .execute();
-    await db.schema.createIndex('messages_hold_idx').on('messages').columns(['hold_until']).execute();
+    await db.schema
+      .createIndex('messages_hold_idx')
+      .on('messages')
+      .columns(['hold_until'])
+      .where('hold_until', 'is not', null)
+      .execute();
     await db.schema.createIndex('messages_created_idx').on('messages').columns(['created_at']).execute();
 
     await db.schema
@@ -102,18 +110,26 @@ export const m0004Delivery: HeraldMigration = {
       .createIndex('jobs_batch_idx')
       .on('jobs')
       .columns(['partition_key', 'batch_key'])
+      .where('batch_key', 'is not', null)
       .execute();
     await db.schema
       .createIndex('jobs_claim_idx')
       .on('jobs')
       .columns(['queue', 'partition_key', 'state', 'run_at', 'id'])
       .execute();
-    await db.schema.createIndex('jobs_unique_uq').on('jobs').column('unique_key').unique().execute();
+    await db.schema
+      .createIndex('jobs_unique_uq')
+      .on('jobs')
+      .column('unique_key')
+      .unique()
+      .where('unique_key', 'is not', null)
+      .execute();
     await db.schema.createIndex('jobs_message_idx').on('jobs').column('message_id').execute();
     await db.schema
       .createIndex('jobs_held_idx')
       .on('jobs')
-      .columns(['partition_key', 'recipient_hash', 'state'])
+      .columns(['partition_key', 'recipient_hash'])
+      .where(sql.ref('state'), '=', 'held')
       .execute();
 
     await db.schema
