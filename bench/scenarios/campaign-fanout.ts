@@ -75,12 +75,15 @@ export async function runCampaignFanout(
   // The fan-out alone: this process's scheduler, the senders not started yet.
   const runner = herald.campaignRunner;
   const fanOutStarted = performance.now();
+  const fanOutCpu = process.cpuUsage();
   await runner.startDueRuns();
   for (;;) {
     const pages = await runner.fanOut();
     if (pages === 0) break;
   }
   const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
+  const cpu = process.cpuUsage(fanOutCpu);
+  ctx.log(`fan-out CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)} s)`);
   const [activity] = (
     await env.call<{ items: { id: string; queued: number; totalEndpoints: number }[] }>(
       'GET',

@@ -11,12 +11,53 @@ import type {
   SendQueue,
   StatusChange,
 } from '../ports/send-queue.js';
+import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
 import { chunk, valuesCte } from './values-cte.js';
 
 const SEND = 'send';
 const CHUNK = 400;
+
+// The enqueue's two wide inserts, as cached raw statements (the columns left out take their defaults: nothing is
+// sent, locked or batched yet).
+const MESSAGE_ROWS = new BulkInsert(
+  'messages',
+  [
+    'id',
+    'app_id',
+    'channel_id',
+    'channel_type',
+    'sender_key',
+    'recipient_hash',
+    'endpoint_id',
+    'source',
+    'content_kind',
+    'template_name',
+    'status',
+    'campaign_id',
+    'activity_id',
+    'treatment_id',
+    'idempotency_key',
+    'request_hash',
+    'hold_until',
+    'created_at',
+    'updated_at',
+  ],
+  { onConflict: 'nothing', returning: 'id' },
+);
+const JOB_ROWS = new BulkInsert('jobs', [
+  'id',
+  'queue',
+  'partition_key',
+  'state',
+  'message_id',
+  'recipient_hash',
+  'payload',
+  'run_at',
+  'unique_key',
+  'created_at',
+]);
 
 export class KyselySendQueue implements SendQueue {
   constructor(
@@ -28,41 +69,32 @@ export class KyselySendQueue implements SendQueue {
     if (items.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const inserted = new Set<string>();
-      for (const part of chunk(items, CHUNK)) {
-        const rows = await trx
-          .insertInto('messages')
-          .values(
-            part.map(({ message: m }) => ({
-              id: m.id,
-              app_id: m.appId,
-              channel_id: m.channelId,
-              channel_type: m.channelType,
-              sender_key: m.senderKey,
-              recipient_hash: m.recipientHash,
-              endpoint_id: m.endpointId ?? null,
-              source: m.source,
-              content_kind: m.contentKind,
-              template_name: m.templateName ?? null,
-              status: m.status,
-              provider_message_id: null,
-              error_code: null,
-              error_message: null,
-              attempts: 0,
-              campaign_id: m.campaignId ?? null,
-              activity_id: m.activityId ?? null,
-              treatment_id: m.treatmentId ?? null,
-              idempotency_key: m.idempotencyKey ?? null,
-              request_hash: m.requestHash ?? null,
-              hold_until: m.holdUntil ?? null,
-              created_at: m.createdAt,
-              updated_at: m.createdAt,
-            })),
-          )
-          .onConflict((oc) => oc.doNothing())
-          .returning('id')
-          .execute();
-        for (const row of rows) inserted.add(row.id);
-      }
+      const written = await MESSAGE_ROWS.run(
+        trx,
+        this.dialect,
+        items.map(({ message: m }) => [
+          m.id,
+          m.appId,
+          m.channelId,
+          m.channelType,
+          m.senderKey,
+          m.recipientHash,
+          m.endpointId ?? null,
+          m.source,
+          m.contentKind,
+          m.templateName ?? null,
+          m.status,
+          m.campaignId ?? null,
+          m.activityId ?? null,
+          m.treatmentId ?? null,
+          m.idempotencyKey ?? null,
+          m.requestHash ?? null,
+          m.holdUntil ?? null,
+          m.createdAt,
+          m.createdAt,
+        ]),
+      );
+      for (const row of written) inserted.add(row.id as string);
 
       const fresh = items.filter((item) => inserted.has(item.message.id));
       // A message's history starts `queued` at its `created_at` without a row of its own (the ledger adds that
@@ -81,29 +113,22 @@ export class KyselySendQueue implements SendQueue {
           )
           .execute();
       }
-      for (const part of chunk(fresh, CHUNK)) {
-        await trx
-          .insertInto('jobs')
-          .values(
-            part.map(({ message: m, job }) => ({
-              id: m.id,
-              queue: SEND,
-              partition_key: m.senderKey,
-              state: job.state,
-              message_id: m.id,
-              recipient_hash: m.recipientHash,
-              payload: JSON.stringify(job.payload),
-              run_at: job.runAt,
-              locked_until: null,
-              locked_by: null,
-              attempts: 0,
-              unique_key: job.uniqueKey ?? null,
-              batch_key: null,
-              created_at: m.createdAt,
-            })),
-          )
-          .execute();
-      }
+      await JOB_ROWS.run(
+        trx,
+        this.dialect,
+        fresh.map(({ message: m, job }) => [
+          m.id,
+          SEND,
+          m.senderKey,
+          job.state,
+          m.id,
+          m.recipientHash,
+          JSON.stringify(job.payload),
+          job.runAt,
+          job.uniqueKey ?? null,
+          m.createdAt,
+        ]),
+      );
 
       const results = new Map<string, EnqueueResult>();
       for (const item of fresh)
