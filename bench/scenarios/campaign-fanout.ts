@@ -1,11 +1,12 @@
 /**
  * Campaign fan-out: a segment of `size` endpoints (1,000,000 by default), a custom-delivery campaign to a sandbox
- * receiver at an unlimited rate. The sandbox runs in a process of its own (`herald sandbox`): it keeps per-recipient
- * counters, which must not count as the engine's memory. Measures the fan-out (endpoints enqueued per second, from the
- * run's start to its last page saved), then the sending (messages the receiver accepted per second), and the
- * engine process's peak memory over both. The endpoints are written straight into the database first (not timed).
+ * receiver at an unlimited rate. The set-up (app, endpoints written straight into the tables, segment, campaign)
+ * happens in this process; the run itself in the compiled engine in a process of its own
+ * (`support/engine-child.mjs`), so its peak memory is Herald's alone, and the sandbox in a third (it keeps
+ * per-recipient counters). Measures the fan-out (endpoints enqueued per second, with the senders not started yet),
+ * then the sending (messages the receiver accepted per second), and the engine's peak memory over both.
  *
- * Runs in the harness (`npm run bench -- --only campaign-fanout`) or on its own:
+ * Runs in the harness (`npm run bench -- --only campaign-fanout`) or on its own after `npm run build`:
  * `npx tsx bench/scenarios/campaign-fanout.ts [size] [sqlite|postgres]`.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ import type { EndpointRow } from '../../src/storage/audience-sql.js';
 import { audienceSqlFor } from '../../src/storage/audience-sql-for.js';
 import { quoteIdent } from '../../src/storage/postgres/connect.js';
 import type { BenchContext, BenchFigure, BenchScenario } from '../scenario.js';
+import { startEngineProcess } from '../support/engine-process.js';
 
 const POSTGRES_URL = process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ADMIN = 'bench-admin-token-0123456789';
@@ -41,26 +43,24 @@ export async function runCampaignFanout(
   ctx: BenchContext,
   options: { readonly send?: boolean } = {},
 ): Promise<BenchFigure[]> {
-  const env = await startHerald(ctx);
-  const { herald } = env;
-  const app = await env.call<{ id: string }>('POST', '/v1/apps', { name: 'bench' });
+  // Set-up in this process: the app, the endpoints (straight into the tables), the segment and the campaign.
+  const setup = await startHerald(ctx);
+  const app = await setup.call<{ id: string }>('POST', '/v1/apps', { name: 'bench' });
   const appId = app.id;
-
   ctx.log(`writing ${ctx.size} endpoints`);
   const writeStarted = performance.now();
-  await writeEndpoints(herald, appId, ctx.size, (done) => ctx.log(`  ${done} endpoints written`));
+  await writeEndpoints(setup.herald, appId, ctx.size, (done) => ctx.log(`  ${done} endpoints written`));
   ctx.log(`endpoints written in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s`);
-  const segment = await env.call<{ id: string }>('POST', `/v1/apps/${appId}/segments`, { name: 'everyone' });
+  const segment = await setup.call<{ id: string }>('POST', `/v1/apps/${appId}/segments`, {
+    name: 'everyone',
+  });
   const sandboxUrl = await startSandbox(ctx);
-  const receiver = await env.call<{ id: string; deliveryUri: string }>(
+  const receiver = await setup.call<{ id: string; deliveryUri: string }>(
     'POST',
     `${sandboxUrl}/custom/_control/receivers`,
     {},
   );
-
-  const memory = new PeakMemory();
-  memory.start();
-  const campaign = await env.call<{ id: string }>('POST', `/v1/apps/${appId}/campaigns`, {
+  const campaign = await setup.call<{ id: string }>('POST', `/v1/apps/${appId}/campaigns`, {
     name: 'fan-out',
     segmentId: segment.id,
     message: {
@@ -71,72 +71,84 @@ export async function runCampaignFanout(
     },
     limits: { messagesPerSecond: 20_000 },
   });
+  await setup.herald.stop();
 
-  // The fan-out alone: this process's scheduler, the senders not started yet.
-  const runner = herald.campaignRunner;
-  const fanOutStarted = performance.now();
-  const fanOutCpu = process.cpuUsage();
-  await runner.startDueRuns();
-  for (;;) {
-    const pages = await runner.fanOut();
-    if (pages === 0) break;
-  }
-  const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
-  const cpu = process.cpuUsage(fanOutCpu);
-  ctx.log(`fan-out CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)} s)`);
+  // The run, by the compiled engine in a process of its own: its memory is Herald's alone.
+  const engine = await startEngineProcess(ctx, setup.env);
+  const call = caller(engine.url);
+  const before = await engine.command<{ rssMb: number }>('resetPeak');
+  // The fan-out alone: the senders are not started yet.
+  const fanOut = await engine.command<{ seconds: number; cpuSeconds: number }>('fanOut');
   const [activity] = (
-    await env.call<{ items: { id: string; queued: number; totalEndpoints: number }[] }>(
+    await call<{ items: { id: string; queued: number; totalEndpoints: number }[] }>(
       'GET',
       `/v1/apps/${appId}/campaigns/${campaign.id}/activities`,
     )
   ).items;
   if (!activity || activity.queued !== ctx.size)
     throw new Error(`the run queued ${activity?.queued} of ${ctx.size} endpoints`);
+  const afterFanOut = await engine.command<{
+    rssMb: number;
+    peakMb: number;
+    heapUsedMb: number;
+    heapTotalMb: number;
+  }>('memory');
   ctx.log(
-    `fan-out: ${ctx.size} endpoints in ${fanOutSeconds.toFixed(1)} s; RSS ${memory.currentMb().toFixed(0)} MB, peak ${memory.peakMb.toFixed(0)} MB`,
+    `fan-out: ${ctx.size} endpoints in ${fanOut.seconds.toFixed(1)} s (CPU ${fanOut.cpuSeconds.toFixed(1)} s); engine RSS ${afterFanOut.rssMb.toFixed(0)} MB, peak ${afterFanOut.peakMb.toFixed(0)} MB, JS heap ${afterFanOut.heapUsedMb.toFixed(0)} of ${afterFanOut.heapTotalMb.toFixed(0)} MB`,
   );
-
   const fanOutFigure: BenchFigure = {
     name: 'fan-out, endpoints enqueued per second',
-    value: ctx.size / fanOutSeconds,
+    value: ctx.size / fanOut.seconds,
     unit: 'endpoints/s',
     better: 'higher',
     ...(ctx.database === 'sqlite' ? { target: 20_000 } : {}),
-    notes: `${ctx.size} endpoints in ${fanOutSeconds.toFixed(1)} s (pages of 1,000: segment read, treatment, checks, messages + jobs)`,
+    notes: `${ctx.size} endpoints in ${fanOut.seconds.toFixed(1)} s, ${fanOut.cpuSeconds.toFixed(1)} s of CPU (pages of 1,000: segment read, treatment, checks, messages + jobs)`,
   };
+  const memoryFigures = (peakMb: number, phase: string): BenchFigure[] => [
+    {
+      name: 'engine peak memory (RSS)',
+      value: peakMb,
+      unit: 'MB',
+      better: 'lower',
+      target: 300,
+      notes: `the compiled engine in its own process over the ${phase}; RSS before the campaign ${before.rssMb.toFixed(0)} MB (SQLite's page cache up to 64 MB; the sandbox in its own process)`,
+    },
+    {
+      name: 'engine memory growth during the campaign',
+      value: peakMb - before.rssMb,
+      unit: 'MB',
+      better: 'lower',
+      notes:
+        'peak RSS minus RSS before the campaign: what fan-out and sending add, whatever the audience size',
+    },
+  ];
   if (options.send === false) {
-    memory.stop();
-    return [fanOutFigure];
+    await engine.command('stop');
+    return [fanOutFigure, ...memoryFigures(afterFanOut.peakMb, 'fan-out')];
   }
 
   // Then the sending, by the delivery engine.
   const sendStarted = performance.now();
-  herald.startWorkers();
+  await engine.command('startWorkers');
   let sent = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1_000));
     const [now] = (
-      await env.call<{ items: { sent: number; pending: number; failed: Record<string, number> }[] }>(
+      await call<{ items: { sent: number; pending: number; failed: Record<string, number> }[] }>(
         'GET',
         `/v1/apps/${appId}/campaigns/${campaign.id}/activities?limit=1`,
       )
     ).items;
     sent = now?.sent ?? 0;
-    (globalThis as { gc?: () => void }).gc?.();
-    const m = process.memoryUsage();
-    ctx.log(
-      `sent ${sent} of ${ctx.size}; RSS ${(m.rss / 1_048_576).toFixed(0)} MB, heap ${(m.heapUsed / 1_048_576).toFixed(0)} MB, external ${(m.external / 1_048_576).toFixed(0)} MB`,
-    );
+    const memory = await engine.command<{ rssMb: number }>('memory');
+    ctx.log(`sent ${sent} of ${ctx.size}; engine RSS ${memory.rssMb.toFixed(0)} MB`);
     if ((now?.pending ?? 1) === 0) break;
     if ((performance.now() - sendStarted) / 1000 > 3_600) throw new Error('sending took over an hour');
   }
   const sendSeconds = (performance.now() - sendStarted) / 1000;
-  if (process.env.HERALD_BENCH_HEAP) {
-    (globalThis as { gc?: () => void }).gc?.();
-    (await import('node:v8')).writeHeapSnapshot(process.env.HERALD_BENCH_HEAP);
-  }
-  memory.stop();
-  const figures: BenchFigure[] = [
+  const { peakMb } = await engine.command<{ peakMb: number }>('memory');
+  await engine.command('stop');
+  return [
     fanOutFigure,
     {
       name: 'sending, messages accepted per second',
@@ -145,28 +157,14 @@ export async function runCampaignFanout(
       better: 'higher',
       notes: `${sent} to the sandbox's custom receiver in batches of 50, in ${sendSeconds.toFixed(1)} s`,
     },
-    {
-      name: 'engine peak memory (RSS)',
-      value: memory.peakMb,
-      unit: 'MB',
-      better: 'lower',
-      target: 300,
-      notes: `RSS before the campaign ${memory.startMb.toFixed(0)} MB (Herald under tsx, SQLite's 64 MB page cache; the sandbox in its own process)`,
-    },
-    {
-      name: 'engine memory growth during the campaign',
-      value: memory.peakMb - memory.startMb,
-      unit: 'MB',
-      better: 'lower',
-      notes:
-        'peak RSS minus RSS before the campaign: what fan-out and sending add, whatever the audience size',
-    },
+    ...memoryFigures(peakMb, 'fan-out and the sending'),
   ];
-  return figures;
 }
 
 interface BenchEnv {
   readonly herald: Herald;
+  /** The configuration, for the engine process to open the same database. */
+  readonly env: Record<string, string>;
   call<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T>;
 }
 
@@ -190,38 +188,37 @@ async function startHerald(ctx: BenchContext): Promise<BenchEnv> {
       await client.end();
     });
   }
-  const config = loadConfig({
-    env: {
-      HERALD_DATABASE_URL: databaseUrl,
-      HERALD_DATA_DIR: dir,
-      HERALD_ADMIN_TOKEN: ADMIN,
-      HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-      HERALD_PORT: '0',
-      HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
-    },
-    cwd: dir,
-    fs,
-  });
+  const env = {
+    HERALD_DATABASE_URL: databaseUrl,
+    HERALD_DATA_DIR: dir,
+    HERALD_ADMIN_TOKEN: ADMIN,
+    HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+    HERALD_PORT: '0',
+    HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig({ env, cwd: dir, fs });
   const herald = await createHerald({ config, logger: createLogger({ level: config.logLevel }) });
   const url = await herald.listen();
   ctx.onCleanup(() => herald.stop());
-  return {
-    herald,
-    async call<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T> {
-      // A fresh connection each time: the endpoints are written for minutes while a kept-alive one goes stale.
-      const response = await request(urlPath.startsWith('http') ? urlPath : `${url}${urlPath}`, {
-        reset: true,
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.body.text();
-      if (response.statusCode >= 400) throw new Error(`${method} ${urlPath}: ${response.statusCode} ${text}`);
-      return JSON.parse(text) as T;
-    },
+  return { herald, env, call: caller(url) };
+}
+
+/** JSON calls with the admin token to a Herald at `base` (or to a full URL). */
+function caller(base: string) {
+  return async <T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T> => {
+    // A fresh connection each time: the endpoints are written for minutes while a kept-alive one goes stale.
+    const response = await request(urlPath.startsWith('http') ? urlPath : `${base}${urlPath}`, {
+      reset: true,
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw new Error(`${method} ${urlPath}: ${response.statusCode} ${text}`);
+    return JSON.parse(text) as T;
   };
 }
 
@@ -308,30 +305,6 @@ async function writeEndpoints(
     if ((start + 1000) % 100_000 === 0) progress(start + 1000);
   }
   await audience.afterBulkWrite(db, count);
-}
-
-/** The process's resident memory, sampled every 100 ms. */
-class PeakMemory {
-  startMb = 0;
-  peakMb = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  start(): void {
-    this.startMb = process.memoryUsage().rss / 1_048_576;
-    this.peakMb = this.startMb;
-    this.timer = setInterval(() => {
-      this.peakMb = Math.max(this.peakMb, process.memoryUsage().rss / 1_048_576);
-    }, 100);
-  }
-
-  currentMb(): number {
-    return process.memoryUsage().rss / 1_048_576;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.peakMb = Math.max(this.peakMb, process.memoryUsage().rss / 1_048_576);
-  }
 }
 
 // On its own: `npx tsx bench/scenarios/campaign-fanout.ts [size] [sqlite|postgres]`.

@@ -17,7 +17,10 @@ export function connectSqlite(file: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  sqlite.pragma('cache_size = -65536');
+  // 16 MiB: the hot pages (the queue's indexes, the tail of the ledger) fit; a scan of a million endpoints does not
+  // fit in any sensible cache and is served by the OS page cache anyway. 64 MiB measured slower for a 300k fan-out
+  // and cost 50 MB of resident memory.
+  sqlite.pragma('cache_size = -16384');
   sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {

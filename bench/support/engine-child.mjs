@@ -1,0 +1,78 @@
+// The engine of a benchmark in a process of its own, running the compiled code (`npm run build`) under plain
+// Node, so its memory is Herald's alone: not the benchmark driver's, not tsx's. Plain JavaScript because it
+// imports `dist/`, which the typecheck does not see. Driven over IPC by `engine-process.ts`:
+//   -> { cmd: 'fanOut' }       runs the due campaign runs' fan-out to the end, answers { seconds, cpuSeconds, pages }
+//   -> { cmd: 'startWorkers' } starts the senders and the campaign runner
+//   -> { cmd: 'memory' }       answers { rssMb, peakMb } (peak since the last { cmd: 'resetPeak' })
+//   -> { cmd: 'stop' }         stops Herald and exits
+// and sends { ready: true, url } once listening. Configuration comes from the HERALD_* environment.
+import fs from 'node:fs';
+import { loadConfig } from '../../dist/config/load-config.js';
+import { createHerald } from '../../dist/main.js';
+import { createLogger } from '../../dist/runtime/create-logger.js';
+
+const config = loadConfig({ env: process.env, cwd: process.cwd(), fs });
+const herald = await createHerald({ config, logger: createLogger({ level: config.logLevel }) });
+const url = await herald.listen();
+
+let peak = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 50);
+const mb = (bytes) => bytes / 1_048_576;
+
+const commands = {
+  async fanOut() {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await herald.campaignRunner.startDueRuns();
+    let pages = 0;
+    for (;;) {
+      const done = await herald.campaignRunner.fanOut();
+      if (done === 0) break;
+      pages += done;
+    }
+    const used = process.cpuUsage(cpu);
+    return {
+      seconds: (performance.now() - started) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      pages,
+    };
+  },
+  async startWorkers() {
+    herald.startWorkers();
+    return {};
+  },
+  async memory() {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const usage = process.memoryUsage();
+    return {
+      rssMb: mb(usage.rss),
+      peakMb: mb(peak),
+      heapUsedMb: mb(usage.heapUsed),
+      heapTotalMb: mb(usage.heapTotal),
+      externalMb: mb(usage.external),
+    };
+  },
+  async resetPeak() {
+    peak = process.memoryUsage().rss;
+    return { rssMb: mb(peak) };
+  },
+  async stop() {
+    clearInterval(sampler);
+    await herald.stop();
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+process.on('message', async ({ id, cmd }) => {
+  try {
+    const command = commands[cmd];
+    if (!command) throw new Error(`unknown command ${cmd}`);
+    process.send({ id, ok: true, result: await command() });
+  } catch (error) {
+    process.send({ id, ok: false, error: error instanceof Error ? error.stack : String(error) });
+  }
+});
+process.send({ ready: true, url });

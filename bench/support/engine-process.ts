@@ -1,0 +1,74 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BenchContext } from '../scenario.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHILD = path.join(ROOT, 'bench/support/engine-child.mjs');
+
+/**
+ * Herald's compiled engine in a process of its own (`engine-child.mjs`), for the figures that must be the engine's
+ * alone: its peak memory, and its CPU time. Needs `npm run build` (which `npm run bench` runs first).
+ *
+ * @example
+ * const engine = await startEngineProcess(ctx, { HERALD_DATABASE_URL: url, HERALD_DATA_DIR: dir });
+ * const { seconds } = await engine.command<{ seconds: number }>('fanOut');
+ * const { peakMb } = await engine.command<{ peakMb: number }>('memory');
+ */
+export interface EngineProcess {
+  readonly url: string;
+  command<T>(cmd: 'fanOut' | 'startWorkers' | 'memory' | 'resetPeak' | 'stop'): Promise<T>;
+}
+
+export async function startEngineProcess(
+  ctx: BenchContext,
+  env: Record<string, string>,
+): Promise<EngineProcess> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/main.js')))
+    throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does)');
+  const child: ChildProcess = fork(CHILD, [], {
+    cwd: env.HERALD_DATA_DIR ?? ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the engine exited (${code}) before listening`)));
+    child.on(
+      'message',
+      (message: {
+        ready?: boolean;
+        url?: string;
+        id?: number;
+        ok?: boolean;
+        result?: unknown;
+        error?: string;
+      }) => {
+        if (message.ready && message.url) resolve(message.url);
+        if (message.id === undefined) return;
+        const waiter = waiting.get(message.id);
+        waiting.delete(message.id);
+        if (message.ok) waiter?.resolve(message.result);
+        else waiter?.reject(new Error(`engine: ${message.error}`));
+      },
+    );
+  });
+  child.on('exit', (code) => {
+    for (const waiter of waiting.values()) waiter.reject(new Error(`the engine exited (${code})`));
+    waiting.clear();
+  });
+  ctx.onCleanup(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return {
+    url,
+    command<T>(cmd: string): Promise<T> {
+      const id = next++;
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, cmd });
+      });
+    },
+  };
+}
