@@ -385,7 +385,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       messageRoutes({
         send,
         ledger,
-        deliveryReceipts: (appId, channelId) => directory.deliveryReceipts(appId, channelId),
+        lastStatus: (appId, channelId) => directory.lastStatus(appId, channelId),
       }),
       deliverySettingsRoutes({ settings: deliverySettings, clock }),
       subscriptionRoutes({ subscriptions, secrets, events, ids, clock }),

@@ -148,8 +148,8 @@ export function apiTarget(
   config: HeraldConfig,
   flags: { url?: string | undefined; apiKey?: string | undefined },
 ): { baseUrl: string; credential: string } {
-  return {
-    baseUrl: flags.url ?? config.publicUrl,
-    credential: flags.apiKey ?? config.apiKey ?? config.adminToken,
-  };
+  const credential = flags.apiKey ?? config.apiKey ?? (config.adminToken || undefined);
+  if (credential === undefined)
+    throw new Error('no credential: give --api-key, or set HERALD_API_KEY (or HERALD_ADMIN_TOKEN)');
+  return { baseUrl: flags.url ?? config.publicUrl, credential };
 }

@@ -3,11 +3,21 @@ import { ConfigError, type HeraldConfig, loadConfig } from '../config/load-confi
 
 /**
  * Loads the configuration for a command, or stops the process with the message that names the bad variable.
- * `overrides` are command-line flags (`--port`), which win over the environment.
+ * `overrides` are command-line flags (`--port`), which win over the environment. `client` commands talk to a
+ * running Herald and never generate its secrets.
  */
-export function cliConfig(overrides: Record<string, unknown> = {}): HeraldConfig {
+export function cliConfig(
+  overrides: Record<string, unknown> = {},
+  options: { client?: boolean } = {},
+): HeraldConfig {
   try {
-    return loadConfig({ env: process.env, cwd: process.cwd(), fs, overrides });
+    return loadConfig({
+      env: process.env,
+      cwd: process.cwd(),
+      fs,
+      overrides,
+      generateSecrets: options.client !== true,
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`herald: ${error.message}\n`);

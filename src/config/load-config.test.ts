@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     expect(again.generated).toEqual({ adminToken: false, secretKey: false });
   });
 
+  it('lets client commands read an existing admin token without ever creating secrets', () => {
+    const empty = tempDir();
+    const client = loadConfig({ env: {}, cwd: empty, fs, generateSecrets: false });
+    expect(client.adminToken).toBe('');
+    expect(fs.existsSync(path.join(empty, 'data'))).toBe(false);
+
+    const server = tempDir();
+    const served = loadConfig({ env: {}, cwd: server, fs });
+    expect(loadConfig({ env: {}, cwd: server, fs, generateSecrets: false }).adminToken).toBe(
+      served.adminToken,
+    );
+  });
+
   it('reads the environment over herald.config.json', () => {
     const cwd = tempDir();
     fs.writeFileSync(

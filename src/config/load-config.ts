@@ -49,6 +49,11 @@ export interface LoadConfigOptions {
   fs: ConfigFs;
   /** Values that win over everything else (CLI flags such as `--port`). */
   overrides?: Record<string, unknown>;
+  /**
+   * False for the client commands (`herald send`, `import`, `campaigns`): they read an existing admin token but
+   * never create the server's secrets in whatever directory they run from. An absent secret is then ''.
+   */
+  generateSecrets?: boolean;
 }
 
 export function loadConfig(options: LoadConfigOptions): HeraldConfig {
@@ -70,8 +75,9 @@ export function loadConfig(options: LoadConfigOptions): HeraldConfig {
 
   const dataDir = path.resolve(cwd, config.dataDir);
   const database = parseDatabaseUrl(config.databaseUrl, cwd);
-  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs);
-  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs);
+  const generate = options.generateSecrets !== false;
+  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate);
+  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate);
 
   return deepFreeze({
     ...config,
@@ -141,6 +147,7 @@ function resolveSecret(
   dataDir: string,
   name: string,
   fs: ConfigFs,
+  generate: boolean,
 ): { value: string; generated: boolean } {
   if (given) return { value: given, generated: false };
   const file = path.join(dataDir, name);
@@ -148,6 +155,7 @@ function resolveSecret(
     const stored = fs.readFileSync(file, 'utf8').trim();
     if (stored.length >= 16) return { value: stored, generated: false };
   }
+  if (!generate) return { value: '', generated: false };
   fs.mkdirSync(dataDir, { recursive: true });
   const value = randomBytes(32).toString('base64url');
   fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'w' });

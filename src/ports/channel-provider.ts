@@ -39,6 +39,8 @@ export interface ChannelProvider<Sender = unknown, Credentials = unknown, Option
    * channels do not: for them `sent` is the last status, recorded when the provider accepts the message.
    */
   readonly deliveryReceipts?: boolean;
+  /** Whether the provider reports that a message was read (default true). SMS does not: `delivered` is its last. */
+  readonly readReceipts?: boolean;
   /** A stable key for the sender, unique across providers: `whatsapp-cloud:1065...`. */
   senderKey(sender: Sender): string;
   createAdapter(

@@ -81,6 +81,7 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
     expect(await store.usingTemplate('a1', 'tpl')).toEqual([]);
     await store.setState('a1', 'c1', ['SCHEDULED'], 'COMPLETED', T0);
     expect(await store.usingTemplate('a1', 'tpl-1')).toEqual([]);
+    expect(await store.get('a1', 'c1')).toMatchObject({ state: 'COMPLETED', nextRunAt: null });
   });
 
   it('starts a due run once, however many workers try', async () => {

@@ -171,7 +171,12 @@ export class KyselyCampaignStore implements CampaignStore {
   ): Promise<boolean> {
     const result = await this.db
       .updateTable('campaigns')
-      .set({ state: to, updated_at: now })
+      // A campaign that is over has no next run to show.
+      .set({
+        state: to,
+        updated_at: now,
+        ...(to === 'CANCELLED' || to === 'COMPLETED' ? { next_run_at: null } : {}),
+      })
       .where('app_id', '=', appId)
       .where('id', '=', campaignId)
       .where('state', 'in', [...from])

@@ -140,10 +140,14 @@ export class KyselyMessageLedger implements MessageLedger {
         let status = row.status as MessageStatus;
         let lastError: ProviderStatusUpdate['error'];
         const steps: ProviderStatusUpdate[] = [];
+        // Providers stamp statuses in whole seconds (WhatsApp, SNS): a `sent` can carry a time before the moment
+        // Herald handed the message over. The history never goes back in time: each step is at least the last.
+        let floor = Number(row.updated_at);
         for (const u of list) {
           if (!canTransition(status, u.status)) continue;
           status = u.status;
-          steps.push(u);
+          floor = Math.max(floor, u.at);
+          steps.push(u.at === floor ? u : { ...u, at: floor });
           if (u.error) lastError = u.error;
         }
         if (steps.length === 0) continue;

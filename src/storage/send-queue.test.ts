@@ -279,6 +279,22 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
     });
   });
 
+  it('never records a status before the last one, whatever whole-second time the provider stamped', async () => {
+    const x = item();
+    await queue.enqueue([x]);
+    const [jx] = await queue.claim(SENDER, { limit: 1, now: 2_040, leaseMs: 60_000, workerId: 'w' });
+    await queue.settle([{ kind: 'sent', job: jx!, providerMessageId: 'wamid.S' }], 2_056);
+    await ledger.applyProviderStatuses([
+      { senderKey: SENDER, providerMessageId: 'wamid.S', status: 'sent', at: 2_000 },
+      { senderKey: SENDER, providerMessageId: 'wamid.S', status: 'delivered', at: 2_000 },
+    ]);
+    const row = await ledger.get('app1', x!.message.id);
+    const times = row!.history.map((h) => h.at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(row!.history.at(-1)).toMatchObject({ status: 'delivered', at: 2_056 });
+    expect(row!.updatedAt).toBeGreaterThanOrEqual(row!.createdAt);
+  });
+
   it('lists messages newest first with filters', async () => {
     const items = [
       item({ campaignId: 'c1', activityId: 'a', endpointId: 'e1' }),

@@ -123,6 +123,23 @@ describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) 
     expect((await app.call('DELETE', `/templates/${templateId}`)).status).toBe(204);
   });
 
+  it('cancels a recurring campaign for good: no next run is shown, none starts', async () => {
+    const created = await app.call('POST', '/campaigns', {
+      name: 'weekly',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      schedule: { startTime: new Date(live.clock.now() + HOUR).toISOString(), frequency: 'WEEKLY' },
+    });
+    expect(created.body.nextRunAt).toBeTruthy();
+    const cancelled = await app.call('POST', `/campaigns/${created.body.id}/cancel`);
+    expect(cancelled.body.state).toBe('CANCELLED');
+    expect(cancelled.body.nextRunAt ?? null).toBeNull();
+    live.clock.advance(2 * HOUR);
+    live.herald.campaignRunner.wake();
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await app.call('GET', `/campaigns/${created.body.id}/activities`)).body.items).toEqual([]);
+  });
+
   it('lists its routes in the OpenAPI document', async () => {
     const { body: doc } = await live.call('GET', '/openapi.json');
     expect(Object.keys(doc.paths['/v1/apps/{appId}/campaigns']).sort()).toEqual(['get', 'post']);

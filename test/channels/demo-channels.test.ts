@@ -88,4 +88,29 @@ describeEachDatabase('demo channels for LINE, Twilio and custom', (db) => {
       ['twilio', 'hello SMS'],
     ]);
   });
+
+  it('reports an SMS final once delivered: SMS reports no reads', async () => {
+    const demo = herald.demo;
+    if (!demo) throw new Error('no demo app');
+    herald.startWorkers();
+    const headers = { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' };
+    const send = async (body: object) => {
+      const answer = await request(`${url}/v1/apps/${demo.appId}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      expect(answer.statusCode).toBe(202);
+      return ((await answer.body.json()) as { messageId: string }).messageId;
+    };
+    const sms = await send({ channelType: 'SMS', to: '+16505551240', text: 'Your code is 1234' });
+    const finalOf = async (id: string) => {
+      const answer = await request(`${url}/v1/apps/${demo.appId}/messages/${id}`, { headers });
+      const body = (await answer.body.json()) as { status: string; final: boolean };
+      return body.final ? body : undefined;
+    };
+    expect(await eventually(() => finalOf(sms), 'the SMS to be final')).toMatchObject({
+      status: 'delivered',
+    });
+  });
 });

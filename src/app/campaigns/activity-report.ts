@@ -45,6 +45,8 @@ export interface ActivityReport extends DeliveryCounts {
 export function activityReport(
   activity: CampaignActivity,
   rows: readonly ActivityMessageCount[],
+  /** The run's treatments, so one that drew no endpoint shows with zeros instead of not at all. */
+  treatmentIds: readonly string[] = [],
 ): ActivityReport {
   const total = emptyCounts();
   const byTreatment = new Map<string, DeliveryCounts>();
@@ -62,7 +64,9 @@ export function activityReport(
       providerOptOuts += row.count;
   }
   const { progress } = activity;
-  const ids = [...new Set([...Object.keys(progress.treatments), ...byTreatment.keys()])].sort();
+  const ids = [
+    ...new Set([...treatmentIds, ...Object.keys(progress.treatments), ...byTreatment.keys()]),
+  ].sort();
   return {
     activity,
     ...total,

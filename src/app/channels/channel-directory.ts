@@ -118,13 +118,18 @@ export class ChannelDirectory {
     return built;
   }
 
-  /** Whether the channel's provider reports deliveries after accepting a message (false: `sent` is the last status). */
-  async deliveryReceipts(appId: string, channelId: string): Promise<boolean> {
+  /**
+   * The last status the channel's provider reports for a message that goes well: `read` (WhatsApp), `delivered`
+   * (SMS), or `sent` (LINE and custom channels report nothing after accepting a message).
+   */
+  async lastStatus(appId: string, channelId: string): Promise<'sent' | 'delivered' | 'read'> {
     try {
       const { channel } = await this.adapterFor(appId, channelId);
-      return this.deps.providers[channel.provider]?.deliveryReceipts !== false;
+      const provider = this.deps.providers[channel.provider];
+      if (provider?.deliveryReceipts === false) return 'sent';
+      return provider?.readReceipts === false ? 'delivered' : 'read';
     } catch {
-      return true;
+      return 'read';
     }
   }
 

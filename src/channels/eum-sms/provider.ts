@@ -8,6 +8,7 @@ import { type EumSmsOptions, type EumSmsSender, eumSmsOptionsSchema, eumSmsSende
  * `defineChannelProvider`.
  */
 export const eumSmsProvider: ChannelProvider<EumSmsSender, AwsCredentials, EumSmsOptions> = {
+  readReceipts: false,
   kind: 'eum-sms',
   channelType: 'SMS',
   senderSchema: eumSmsSenderSchema,

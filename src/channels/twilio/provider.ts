@@ -11,6 +11,7 @@ import {
 
 /** SMS (and MMS) through Twilio Programmable Messaging. */
 export const twilioProvider: ChannelProvider<TwilioSender, TwilioCredentials, TwilioOptions> = {
+  readReceipts: false,
   kind: 'twilio',
   channelType: 'SMS',
   senderSchema: twilioSenderSchema,

@@ -161,7 +161,7 @@ export function registerCampaignsCommand(program: Command): void {
     flags: { url?: string; apiKey?: string },
     run: (io: CampaignIo) => Promise<void>,
   ) => {
-    const config = cliConfig();
+    const config = cliConfig({}, { client: true });
     const pools = createHttpPools({ connections: 2 });
     try {
       await run({

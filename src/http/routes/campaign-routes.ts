@@ -10,6 +10,7 @@ import {
   resumeCampaign,
   updateCampaign,
 } from '../../app/campaigns/save-campaign.js';
+import type { Campaign, CampaignActivity } from '../../domain/campaign.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { HeraldError } from '../../domain/errors.js';
 import type { AppStore } from '../../ports/app-store.js';
@@ -220,7 +221,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
         );
         const last = items.at(-1);
         return {
-          items: items.map((a) => toActivityJson(activityReport(a, counts))),
+          items: items.map((a) => toActivityJson(activityReport(a, counts, treatmentIdsOf(campaign, a)))),
           nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
         };
       },
@@ -250,8 +251,15 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
         const counts = await deps.metrics.countByActivity(campaignId, [activityId], {
           byTreatment: (campaign?.treatments.length ?? 1) > 1,
         });
-        return toActivityJson(activityReport(activity, counts));
+        return toActivityJson(
+          activityReport(activity, counts, campaign ? treatmentIdsOf(campaign, activity) : []),
+        );
       },
     );
   };
+}
+
+/** The treatments a run was made with, when the campaign has not been changed since. */
+function treatmentIdsOf(campaign: Campaign, activity: CampaignActivity): string[] {
+  return campaign.version === activity.campaignVersion ? campaign.treatments.map((t) => t.id) : [];
 }

@@ -20,8 +20,8 @@ import { contentFields, pickContent } from '../schemas/message-content-schema.js
 export interface MessageRoutesDeps {
   readonly send: (request: SendRequest) => Promise<SendResult>;
   readonly ledger: MessageLedger;
-  /** Whether a channel's provider reports deliveries after accepting a message (see `final`). */
-  readonly deliveryReceipts: (appId: string, channelId: string) => Promise<boolean>;
+  /** The last status a channel's provider reports for a message that goes well (see `final`). */
+  readonly lastStatus: (appId: string, channelId: string) => Promise<'sent' | 'delivered' | 'read'>;
 }
 
 const SENDABLE = ['WHATSAPP', 'LINE', 'SMS', 'CUSTOM'] as const;
@@ -73,7 +73,7 @@ const messageSchema = z
     final: z
       .boolean()
       .describe(
-        'True when the status will not change any more: read, failed, expired, cancelled, or sent on a channel that reports nothing after sending (LINE, custom).',
+        'True when the status will not change any more: read, failed, expired, cancelled; delivered on SMS, which reports no reads; sent on a channel that reports nothing after sending (LINE, custom).',
       ),
     history: z
       .array(z.object({ status: z.enum(MESSAGE_STATUSES), at: timestamp, errorCode: z.string().nullable() }))
@@ -112,7 +112,7 @@ function messageJson(
   m: LedgerMessage & {
     history?: { status: LedgerMessage['status']; at: number; errorCode: string | null }[];
   },
-  receipts: boolean,
+  lastStatus: 'sent' | 'delivered' | 'read',
 ) {
   return {
     id: m.id,
@@ -120,7 +120,10 @@ function messageJson(
     channelId: m.channelId,
     channelType: m.channelType,
     status: m.status,
-    final: isFinal(m.status) || (m.status === 'sent' && !receipts),
+    final:
+      isFinal(m.status) ||
+      (lastStatus === 'sent' && m.status === 'sent') ||
+      (lastStatus === 'delivered' && m.status === 'delivered'),
     ...(m.history
       ? { history: m.history.map((h) => ({ status: h.status, at: toIso(h.at), errorCode: h.errorCode })) }
       : {}),
@@ -197,7 +200,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
           throw new HeraldError('HERALD_NOT_FOUND', `message ${request.params.messageId} does not exist`, {
             field: 'messageId',
           });
-        return messageJson(message, await deps.deliveryReceipts(message.appId, message.channelId));
+        return messageJson(message, await deps.lastStatus(message.appId, message.channelId));
       },
     );
 
@@ -239,7 +242,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
         const last = items.at(-1);
         return {
           items: await Promise.all(
-            items.map(async (m) => messageJson(m, await deps.deliveryReceipts(m.appId, m.channelId))),
+            items.map(async (m) => messageJson(m, await deps.lastStatus(m.appId, m.channelId))),
           ),
           nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
         };
