@@ -123,7 +123,7 @@ export async function runCampaignFanout(
     },
   ];
   if (options.send === false) {
-    await engine.command('stop');
+    await engine.stop();
     return [fanOutFigure, ...memoryFigures(afterFanOut.peakMb, 'fan-out')];
   }
 
@@ -147,7 +147,7 @@ export async function runCampaignFanout(
   }
   const sendSeconds = (performance.now() - sendStarted) / 1000;
   const { peakMb } = await engine.command<{ peakMb: number }>('memory');
-  await engine.command('stop');
+  await engine.stop();
   return [
     fanOutFigure,
     {

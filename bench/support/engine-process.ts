@@ -17,7 +17,9 @@ const CHILD = path.join(ROOT, 'bench/support/engine-child.mjs');
  */
 export interface EngineProcess {
   readonly url: string;
-  command<T>(cmd: 'fanOut' | 'startWorkers' | 'memory' | 'resetPeak' | 'stop'): Promise<T>;
+  command<T>(cmd: 'fanOut' | 'startWorkers' | 'memory' | 'resetPeak'): Promise<T>;
+  /** Stops Herald and waits for the process to exit (a CPU profile is written then). */
+  stop(): Promise<void>;
 }
 
 export async function startEngineProcess(
@@ -27,6 +29,8 @@ export async function startEngineProcess(
   if (!fs.existsSync(path.join(ROOT, 'dist/main.js')))
     throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does)');
   const child: ChildProcess = fork(CHILD, [], {
+    // Node flags for the engine only, to profile it: HERALD_BENCH_ENGINE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
+    execArgv: process.env.HERALD_BENCH_ENGINE_FLAGS?.split(' ').filter(Boolean) ?? [],
     cwd: env.HERALD_DATA_DIR ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -61,14 +65,20 @@ export async function startEngineProcess(
   ctx.onCleanup(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const command = <T>(cmd: string): Promise<T> => {
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, cmd });
+    });
+  };
   return {
     url,
-    command<T>(cmd: string): Promise<T> {
-      const id = next++;
-      return new Promise<T>((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, cmd });
-      });
+    command,
+    async stop() {
+      await command('stop');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
     },
   };
 }

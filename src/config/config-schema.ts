@@ -30,6 +30,11 @@ const databaseUrl = z
 export const configSchema = z.strictObject({
   databaseUrl: databaseUrl.default('sqlite:./data/herald.db'),
   dataDir: z.string().min(1).default('./data'),
+  /**
+   * SQLite's page cache in MiB. 64 keeps a million-endpoint import and segment estimates fast; 16 saves about
+   * 50 MB of resident memory for a small deployment.
+   */
+  sqliteCacheMb: positiveInt.default(64),
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
   /** Public base URL of this Herald, used to build webhook URLs given to providers. Defaults to http://host:port. */

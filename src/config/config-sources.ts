@@ -6,6 +6,7 @@
 export const ENV_VARS: Readonly<Record<string, string>> = {
   databaseUrl: 'HERALD_DATABASE_URL',
   dataDir: 'HERALD_DATA_DIR',
+  sqliteCacheMb: 'HERALD_SQLITE_CACHE_MB',
   host: 'HERALD_HOST',
   port: 'HERALD_PORT',
   publicUrl: 'HERALD_PUBLIC_URL',

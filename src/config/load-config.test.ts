@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       kind: 'sqlite',
       url: 'sqlite:./data/herald.db',
       path: path.join(cwd, 'data/herald.db'),
+      cacheMb: 64,
     });
     expect(config.generated).toEqual({ adminToken: true, secretKey: true });
     const tokenFile = path.join(cwd, 'data', 'admin-token');

@@ -13,8 +13,8 @@ export interface ConfigFs {
 }
 
 export type DatabaseConfig =
-  | { kind: 'sqlite'; url: string; path: string }
-  | { kind: 'postgres'; url: string };
+  /** `cacheMb`: SQLite's page cache (HERALD_SQLITE_CACHE_MB); absent: the default of `connectSqlite`. */
+  { kind: 'sqlite'; url: string; path: string; cacheMb?: number } | { kind: 'postgres'; url: string };
 
 /**
  * Herald's validated, frozen configuration.
@@ -74,7 +74,9 @@ export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   const config = parsed.data;
 
   const dataDir = path.resolve(cwd, config.dataDir);
-  const database = parseDatabaseUrl(config.databaseUrl, cwd);
+  const parsedUrl = parseDatabaseUrl(config.databaseUrl, cwd);
+  const database: DatabaseConfig =
+    parsedUrl.kind === 'sqlite' ? { ...parsedUrl, cacheMb: config.sqliteCacheMb } : parsedUrl;
   const generate = options.generateSecrets !== false;
   const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate);
   const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate);

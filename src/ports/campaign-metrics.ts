@@ -29,8 +29,11 @@ export interface CampaignMetrics {
     activityIds: readonly string[],
     options: { byTreatment: boolean },
   ): Promise<ActivityMessageCount[]>;
-  /** Messages still waiting to be sent (queued or awaiting the window) in the activity. */
-  pendingCount(activityId: string): Promise<number>;
+  /**
+   * Whether the run still has messages waiting to be sent (queued or awaiting the window). A probe of the
+   * (campaign, run, status) index that stops at the first one: asked every second of a million-message run.
+   */
+  hasPending(campaignId: string, activityId: string): Promise<boolean>;
   /** When each recipient (by hash) last wrote to the sender; absent when never. */
   lastInbound(senderKey: string, recipientHashes: readonly string[]): Promise<Map<string, number>>;
 }

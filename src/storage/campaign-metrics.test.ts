@@ -103,7 +103,8 @@ describeEachDatabase('campaign metrics and queue control', (db) => {
       ].sort(),
     );
     expect(await metrics.countByActivity('other', ['act1'], { byTreatment: true })).toEqual([]);
-    expect(await metrics.pendingCount('act1')).toBe(1);
+    expect(await metrics.hasPending('c1', 'act1')).toBe(true);
+    expect(await metrics.hasPending('c1', 'act2')).toBe(false);
   });
 
   it('reads when recipients last wrote', async () => {

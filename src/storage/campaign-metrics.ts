@@ -64,14 +64,16 @@ export class KyselyCampaignMetrics implements CampaignMetrics {
     return out;
   }
 
-  async pendingCount(activityId: string): Promise<number> {
+  async hasPending(campaignId: string, activityId: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select('id')
+      .where('campaign_id', '=', campaignId)
       .where('activity_id', '=', activityId)
       .where('status', 'in', ['queued', 'awaiting_window'])
+      .limit(1)
       .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return row !== undefined;
   }
 
   async lastInbound(senderKey: string, recipientHashes: readonly string[]): Promise<Map<string, number>> {

@@ -7,5 +7,7 @@ export async function openDatabase(
   config: DatabaseConfig,
   options: PostgresOptions = {},
 ): Promise<DatabaseHandle> {
-  return config.kind === 'sqlite' ? connectSqlite(config.path) : connectPostgres(config.url, options);
+  return config.kind === 'sqlite'
+    ? connectSqlite(config.path, config.cacheMb === undefined ? {} : { cacheMb: config.cacheMb })
+    : connectPostgres(config.url, options);
 }

@@ -14,7 +14,7 @@ import type {
 import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
-import { chunk, valuesCte } from './values-cte.js';
+import { chunk, valuesCte, valuesKey } from './values-cte.js';
 
 const SEND = 'send';
 const CHUNK = 400;
@@ -335,7 +335,7 @@ export class KyselySendQueue implements SendQueue {
           ],
           part.map((s) => [s.job.messageId, s.providerMessageId, s.job.attempts]),
         );
-        await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = v.id`.execute(
+        await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
           trx,
         );
         changes.push(...(await this.transition(trx, part, 'sent_for_delivery', now)));
@@ -363,7 +363,7 @@ export class KyselySendQueue implements SendQueue {
           ],
           part.map((s) => [s.job.messageId, s.holdUntil]),
         );
-        await sql`WITH ${v} UPDATE messages SET hold_until = v.until FROM v WHERE messages.id = v.id`.execute(
+        await sql`WITH ${v} UPDATE messages SET hold_until = v.until FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
           trx,
         );
         await this.recordErrors(trx, part, now);
@@ -390,7 +390,7 @@ export class KyselySendQueue implements SendQueue {
           ],
           part.map((s) => [s.job.id, s.runAt, s.refundAttempt ? 1 : 0]),
         );
-        await sql`WITH ${v} UPDATE jobs SET run_at = v.run, attempts = jobs.attempts - v.refund, locked_until = NULL, locked_by = NULL FROM v WHERE jobs.id = v.id`.execute(
+        await sql`WITH ${v} UPDATE jobs SET run_at = v.run, attempts = jobs.attempts - v.refund, locked_until = NULL, locked_by = NULL FROM v WHERE jobs.id = ${valuesKey(this.dialect)}`.execute(
           trx,
         );
       }
@@ -426,7 +426,7 @@ export class KyselySendQueue implements SendQueue {
       ],
       settlements.map((s) => [s.job.messageId, s.error.code, s.error.message.slice(0, 1000), s.job.attempts]),
     );
-    await sql`WITH ${v} UPDATE messages SET error_code = v.code, error_message = v.msg, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = v.id`.execute(
+    await sql`WITH ${v} UPDATE messages SET error_code = v.code, error_message = v.msg, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
       trx,
     );
   }

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import type { DialectName } from './database.js';
 
 export type ValueType = 'text' | 'bigint' | 'integer';
 
@@ -8,7 +9,7 @@ export type ValueType = 'text' | 'bigint' | 'integer';
  *
  * @example
  * const v = valuesCte('v', [['id', 'text'], ['pid', 'text']], rows);
- * await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid FROM v WHERE messages.id = v.id`.execute(db);
+ * await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid FROM v WHERE messages.id = ${valuesKey(dialect)}`.execute(db);
  */
 export function valuesCte(
   name: string,
@@ -20,6 +21,20 @@ export function valuesCte(
       sql`(${sql.join(columns.map(([, type], i) => sql`CAST(${row[i] ?? null} AS ${sql.raw(type)})`))})`,
   );
   return sql`${sql.ref(name)}(${sql.join(columns.map(([column]) => sql.ref(column)))}) AS (VALUES ${sql.join(tuples)})`;
+}
+
+/**
+ * The join key of a values CTE in `UPDATE t ... FROM v WHERE t.id = <key>`. On SQLite it is `+v.id`: with a few
+ * hundred rows in `v`, SQLite's planner otherwise scans all of `t` and probes an automatic index on `v` (measured:
+ * 124 ms instead of 8 ms for 400 rows against 300,000 messages, growing with the table). The unary plus keeps the
+ * value but hides the column from the planner, so it loops over `v` and looks `t` up by its key. PostgreSQL plans
+ * the join from statistics and has no unary plus for text.
+ *
+ * @example
+ * sql`WITH ${v} UPDATE jobs SET run_at = v.run FROM v WHERE jobs.id = ${valuesKey(dialect)}`
+ */
+export function valuesKey(dialect: DialectName, column = 'id'): RawBuilder<unknown> {
+  return sql.raw(dialect === 'sqlite' ? `+v.${column}` : `v.${column}`);
 }
 
 /** Splits rows into chunks small enough for one statement's parameters on both databases. */

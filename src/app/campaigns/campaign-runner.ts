@@ -236,7 +236,7 @@ export class CampaignRunner {
             now,
           );
         }
-        if ((await metrics.pendingCount(activity.id)) > 0) continue;
+        if (await metrics.hasPending(activity.campaignId, activity.id)) continue;
         if (!(await campaigns.completeRun(activity, now))) continue;
         this.checkedAt.delete(activity.id);
         completed += 1;
