@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/live-herald.js';
+import { TEST_POSTGRES_URL } from '../../../test/helpers/test-database.js';
+import type { HeraldEvent } from '../../domain/herald-event.js';
+import { createLogger } from '../../runtime/create-logger.js';
+import { createNotifyEventBus } from './notify-event-bus.js';
+
+const status = (i: number, appId = 'app1'): HeraldEvent => ({
+  id: `ev-${i}`,
+  appId,
+  occurredAt: i,
+  type: 'message.status',
+  data: { messageId: `m-${i}`, status: 'sent', channelId: 'wa' },
+});
+
+describe('the PostgreSQL notify event bus', () => {
+  const buses: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+  });
+  const open = async (channel: string) => {
+    const bus = await createNotifyEventBus({
+      url: TEST_POSTGRES_URL,
+      channel,
+      logger: createLogger({ level: 'silent' }),
+    });
+    buses.push(bus);
+    return bus;
+  };
+
+  it('carries every event to the other process in order, packed, and each once in its own', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await open(channel), await open(channel)];
+    const onA: string[] = [];
+    const onB: string[] = [];
+    a.subscribe('app1', (e) => onA.push(e.id));
+    b.subscribe('app1', (e) => onB.push(e.id));
+    b.subscribe('app2', () => onB.push('wrong app'));
+    const sent = Array.from({ length: 3_000 }, (_, i) => status(i));
+    for (let i = 0; i < sent.length; i += 100) a.publish(sent.slice(i, i + 100));
+    await eventually(() => (onB.length >= sent.length ? true : undefined), 'every event on the other bus');
+    expect(onB).toEqual(sent.map((e) => e.id));
+    expect(onA).toEqual(sent.map((e) => e.id));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(onA).toHaveLength(sent.length);
+  });
+
+  it('drops what the live stream cannot keep up with instead of queueing without bound', async () => {
+    const bus = await open(`t_${randomUUID().slice(0, 8)}`);
+    const events = Array.from({ length: 40 }, (_, i) => status(i));
+    // One event per notification when each is near the size limit: 1,000 calls of 40 = 40,000 notifications.
+    const big = events.map((e) => ({
+      ...e,
+      data: { ...e.data, error: { code: '1', message: 'x'.repeat(7_000) } },
+    }));
+    for (let i = 0; i < 1_000; i++) bus.publish(big as HeraldEvent[]);
+    expect(bus.stats.pending).toBeLessThanOrEqual(20_000);
+    expect(bus.stats.dropped).toBeGreaterThan(0);
+  });
+});
