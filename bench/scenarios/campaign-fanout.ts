@@ -9,26 +9,18 @@
  * Runs in the harness (`npm run bench -- --only campaign-fanout`) or on its own after `npm run build`:
  * `npx tsx bench/scenarios/campaign-fanout.ts [size] [sqlite|postgres]`.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { request } from 'undici';
-import { loadConfig } from '../../src/config/load-config.js';
-import { createHerald, type Herald } from '../../src/main.js';
-import { createLogger } from '../../src/runtime/create-logger.js';
+import type { Herald } from '../../src/main.js';
 import type { EndpointRow } from '../../src/storage/audience-sql.js';
 import { audienceSqlFor } from '../../src/storage/audience-sql-for.js';
-import { quoteIdent } from '../../src/storage/postgres/connect.js';
 import type { BenchContext, BenchFigure, BenchScenario } from '../scenario.js';
+import { startBenchHerald } from '../support/bench-herald.js';
 import { startEngineProcess } from '../support/engine-process.js';
-
-const POSTGRES_URL = process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const ADMIN = 'bench-admin-token-0123456789';
+import { startSandboxProcess } from '../support/sandbox-process.js';
 
 export const campaignFanoutScenario: BenchScenario = {
   name: 'campaign-fanout',
@@ -44,23 +36,21 @@ export async function runCampaignFanout(
   options: { readonly send?: boolean } = {},
 ): Promise<BenchFigure[]> {
   // Set-up in this process: the app, the endpoints (straight into the tables), the segment and the campaign.
-  const setup = await startHerald(ctx);
-  const app = await setup.call<{ id: string }>('POST', '/v1/apps', { name: 'bench' });
+  const setup = await startBenchHerald(ctx, 'campaign-fanout');
+  const app = await setup.request<{ id: string }>('POST', '/v1/apps', { name: 'bench' });
   const appId = app.id;
   ctx.log(`writing ${ctx.size} endpoints`);
   const writeStarted = performance.now();
   await writeEndpoints(setup.herald, appId, ctx.size, (done) => ctx.log(`  ${done} endpoints written`));
   ctx.log(`endpoints written in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s`);
-  const segment = await setup.call<{ id: string }>('POST', `/v1/apps/${appId}/segments`, {
+  const segment = await setup.request<{ id: string }>('POST', `/v1/apps/${appId}/segments`, {
     name: 'everyone',
   });
-  const sandboxUrl = await startSandbox(ctx);
-  const receiver = await setup.call<{ id: string; deliveryUri: string }>(
-    'POST',
-    `${sandboxUrl}/custom/_control/receivers`,
-    {},
-  );
-  const campaign = await setup.call<{ id: string }>('POST', `/v1/apps/${appId}/campaigns`, {
+  const sandbox = await startSandboxProcess(ctx);
+  const receiver = (await sandbox.control('POST', '/custom/_control/receivers', {})) as {
+    deliveryUri: string;
+  };
+  const campaign = await setup.request<{ id: string }>('POST', `/v1/apps/${appId}/campaigns`, {
     name: 'fan-out',
     segmentId: segment.id,
     message: {
@@ -75,7 +65,7 @@ export async function runCampaignFanout(
 
   // The run, by the compiled engine in a process of its own: its memory is Herald's alone.
   const engine = await startEngineProcess(ctx, setup.env);
-  const call = caller(engine.url);
+  const call = caller(engine.url, setup.env.HERALD_ADMIN_TOKEN ?? '');
   const before = await engine.command<{ rssMb: number }>('resetPeak');
   // The fan-out alone: the senders are not started yet.
   const fanOut = await engine.command<{ seconds: number; cpuSeconds: number }>('fanOut');
@@ -161,57 +151,13 @@ export async function runCampaignFanout(
   ];
 }
 
-interface BenchEnv {
-  readonly herald: Herald;
-  /** The configuration, for the engine process to open the same database. */
-  readonly env: Record<string, string>;
-  call<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T>;
-}
-
-async function startHerald(ctx: BenchContext): Promise<BenchEnv> {
-  const dir = path.join(ctx.workDir, `campaign-fanout-${ctx.database}`);
-  fs.mkdirSync(dir, { recursive: true });
-  let databaseUrl = `sqlite:${path.join(dir, 'herald.db')}`;
-  if (ctx.database === 'postgres') {
-    const schema = `bench_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create schema ${quoteIdent(schema)}`);
-    await admin.end();
-    const parsed = new URL(POSTGRES_URL);
-    parsed.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = parsed.toString();
-    ctx.onCleanup(async () => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
-      await client.end();
-    });
-  }
-  const env = {
-    HERALD_DATABASE_URL: databaseUrl,
-    HERALD_DATA_DIR: dir,
-    HERALD_ADMIN_TOKEN: ADMIN,
-    HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-    HERALD_PORT: '0',
-    HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
-  };
-  const config = loadConfig({ env, cwd: dir, fs });
-  const herald = await createHerald({ config, logger: createLogger({ level: config.logLevel }) });
-  const url = await herald.listen();
-  ctx.onCleanup(() => herald.stop());
-  return { herald, env, call: caller(url) };
-}
-
-/** JSON calls with the admin token to a Herald at `base` (or to a full URL). */
-function caller(base: string) {
+/** JSON calls with the admin token to the engine's API. */
+function caller(base: string, token: string) {
   return async <T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T> => {
-    // A fresh connection each time: the endpoints are written for minutes while a kept-alive one goes stale.
-    const response = await request(urlPath.startsWith('http') ? urlPath : `${base}${urlPath}`, {
-      reset: true,
+    const response = await request(`${base}${urlPath}`, {
       method,
       headers: {
-        authorization: `Bearer ${ADMIN}`,
+        authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -220,38 +166,6 @@ function caller(base: string) {
     if (response.statusCode >= 400) throw new Error(`${method} ${urlPath}: ${response.statusCode} ${text}`);
     return JSON.parse(text) as T;
   };
-}
-
-/** `herald sandbox` in a child process on a free port; stopped at cleanup. */
-async function startSandbox(ctx: BenchContext): Promise<string> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-  const cli = new URL('../../src/cli/herald.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sandbox', '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  ctx.onCleanup(async () => {
-    child.kill();
-  });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${seen}`)), 120_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('Herald sandbox at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${seen}`)));
-  });
-  return `http://127.0.0.1:${port}`;
 }
 
 /** Endpoints straight into the table, 1,000 rows per statement: setting up, not what is measured. */

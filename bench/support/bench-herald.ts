@@ -25,6 +25,8 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export interface BenchHerald {
   readonly herald: Herald;
   readonly url: string;
+  /** Its HERALD_* environment, for another process (the engine of `engine-process.ts`) to open the same database. */
+  readonly env: Readonly<Record<string, string>>;
   /** JSON request with the admin token; throws on an error answer. */
   request<T>(method: 'GET' | 'POST' | 'PUT', urlPath: string, body?: unknown): Promise<T>;
   /** Streams a file body. */
@@ -53,16 +55,17 @@ export async function startBenchHerald(ctx: BenchContext, label: string): Promis
       await client.end();
     });
   }
+  const env: Record<string, string> = {
+    HERALD_DATABASE_URL: databaseUrl,
+    HERALD_DATA_DIR: dir,
+    HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+    HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+    HERALD_PORT: '0',
+    HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
+    HERALD_WORKERS: 'false',
+  };
   const config = loadConfig({
-    env: {
-      HERALD_DATABASE_URL: databaseUrl,
-      HERALD_DATA_DIR: dir,
-      HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
-      HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-      HERALD_PORT: '0',
-      HERALD_LOG_LEVEL: process.env.HERALD_BENCH_LOG_LEVEL ?? 'warn',
-      HERALD_WORKERS: 'false',
-    },
+    env,
     cwd: dir,
     fs,
   });
@@ -94,6 +97,7 @@ export async function startBenchHerald(ctx: BenchContext, label: string): Promis
   return {
     herald,
     url,
+    env,
     request: (method, urlPath, body) =>
       call(
         method,

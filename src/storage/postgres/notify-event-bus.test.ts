@@ -46,6 +46,33 @@ describe('the PostgreSQL notify event bus', () => {
     expect(onA).toHaveLength(sent.length);
   });
 
+  it('sends an inbound message too large for a notification without its content', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await open(channel), await open(channel)];
+    const got: HeraldEvent[] = [];
+    b.subscribe('app1', (e) => got.push(e));
+    const inbound: HeraldEvent = {
+      id: 'in-1',
+      appId: 'app1',
+      occurredAt: 1,
+      type: 'message.inbound',
+      data: {
+        inboundId: 'i1',
+        channelId: 'wa',
+        channelType: 'WHATSAPP',
+        from: '+16505551234',
+        content: { kind: 'text', text: 'x'.repeat(9_000) },
+      },
+    };
+    a.publish([inbound, status(1)]);
+    await eventually(() => (got.length >= 2 ? true : undefined), 'both events');
+    expect(got[0]).toMatchObject({
+      id: 'in-1',
+      data: { content: { kind: 'unsupported', providerType: 'text (too large for the live stream)' } },
+    });
+    expect(got[1]?.id).toBe('ev-1');
+  });
+
   it('drops what the live stream cannot keep up with instead of queueing without bound', async () => {
     const bus = await open(`t_${randomUUID().slice(0, 8)}`);
     const events = Array.from({ length: 40 }, (_, i) => status(i));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { HeraldEvent } from '../../domain/herald-event.js';
+import type { HeraldEvent, MessageInboundEvent } from '../../domain/herald-event.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import type { Logger } from '../../ports/logger.js';
 import { createInMemoryEventBus } from '../../runtime/in-memory-event-bus.js';
@@ -34,6 +34,8 @@ export async function createNotifyEventBus(options: {
   const local = createInMemoryEventBus();
   const origin = randomUUID();
   const ownPrefix = `{"o":"${origin}"`;
+  // What a notification adds around its events: `${ownPrefix},"e":[` and `]}`.
+  const envelope = ownPrefix.length + 8;
   const channel = options.channel.replace(/[^a-z0-9_]/gi, '_').slice(0, 60);
   const listener = new pg.Client({ connectionString: options.url });
   const publisher = new pg.Pool({ connectionString: options.url, max: 1 });
@@ -51,14 +53,13 @@ export async function createNotifyEventBus(options: {
   listener.on('error', (error) => options.logger.error({ err: error }, 'event listener connection failed'));
 
   const stats = { pending: 0, dropped: 0 };
-  let queue: string[] = [];
+  const queue: string[] = [];
   let flushing: Promise<void> | undefined;
   let warnedAt = 0;
 
   const flush = async (): Promise<void> => {
     while (queue.length > 0) {
-      const part = queue.slice(0, PER_FLUSH);
-      queue = queue.slice(part.length);
+      const part = queue.splice(0, PER_FLUSH);
       stats.pending = queue.length;
       try {
         await publisher.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, part]);
@@ -81,22 +82,23 @@ export async function createNotifyEventBus(options: {
     publish(events) {
       local.publish(events);
       let packed: string[] = [];
-      let size = 0;
+      let size = envelope;
       const payloads: string[] = [];
-      const close = () => {
+      const seal = () => {
         if (packed.length > 0) payloads.push(`${ownPrefix},"e":[${packed.join(',')}]}`);
         packed = [];
-        size = ownPrefix.length + 10;
+        size = envelope;
       };
-      close();
       for (const event of events) {
-        const json = JSON.stringify(fitted(event));
-        if (json.length + ownPrefix.length + 10 > MAX_PAYLOAD) continue;
-        if (size + json.length + 1 > MAX_PAYLOAD) close();
+        let json = JSON.stringify(event);
+        if (json.length + envelope > MAX_PAYLOAD && event.type === 'message.inbound')
+          json = JSON.stringify(withoutContent(event));
+        if (json.length + envelope > MAX_PAYLOAD) continue;
+        if (size + json.length + 1 > MAX_PAYLOAD) seal();
         packed.push(json);
         size += json.length + 1;
       }
-      close();
+      seal();
       if (payloads.length === 0) return;
       if (queue.length + payloads.length > MAX_PENDING) {
         stats.dropped += payloads.length;
@@ -125,9 +127,7 @@ export async function createNotifyEventBus(options: {
 }
 
 /** An inbound message too large for a notification keeps everything but its content. */
-function fitted(event: HeraldEvent): HeraldEvent {
-  if (event.type !== 'message.inbound') return event;
-  if (JSON.stringify(event).length + 60 <= MAX_PAYLOAD) return event;
+function withoutContent(event: MessageInboundEvent): MessageInboundEvent {
   return {
     ...event,
     data: {
