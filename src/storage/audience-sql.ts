@@ -47,6 +47,11 @@ export interface AudienceSql {
   listContainsAny(column: ListColumn, name: string, needles: readonly string[]): RawBuilder<SqlBool>;
   /** One of the list's values, read as a time, is within `bounds`. Never NULL. */
   timesWithin(column: TimesColumn, name: string, bounds: TimeBounds): RawBuilder<SqlBool>;
+  /**
+   * `e` restricted to one app, written so the planner walks the app's rows in primary-key order. A segment scans
+   * most of an app; reaching each row through a secondary index instead costs a primary-key search per row.
+   */
+  inApp(appId: string): RawBuilder<SqlBool>;
   /** The metric's value, NULL when the endpoint has none. */
   metric(name: string): RawBuilder<number | null>;
   /**

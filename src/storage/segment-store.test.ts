@@ -109,6 +109,9 @@ function generate(): Person[] {
     if (tags.length > 0) person.attributes.Tags = tags;
     const signup = someOf(dates);
     if (signup.length > 0) person.attributes.SignupDate = signup;
+    // Names that JSON paths would misread: quotes, dots, brackets (derived from i: the random sequence stays).
+    if (i % 3 === 0) person.attributes['Say "hi"'] = [i % 2 === 0 ? 'yes' : 'no'];
+    if (i % 4 === 1) person.attributes['plan.tier[0]'] = [i % 8 === 1 ? 'gold' : 'basic'];
     if (r() < 0.7) person.userAttributes.FirstName = [pick(['Mei', 'Ana', 'Somchai', 'Kenji'])];
     if (r() < 0.6) person.userAttributes.Birthday = [pick(dates)];
     if (r() < 0.8) person.metrics.sessions = Math.floor(r() * 21);
@@ -360,6 +363,8 @@ const DIMENSION_CASES: [string, SegmentDimensions][] = [
     { attributes: { SignupDate: attr('BETWEEN', '2025-03-01', '2025-06-30T12:00:00.250Z') } },
   ],
   ['attribute missing name', { attributes: { Nope: attr('INCLUSIVE', 'x') } }],
+  ['attribute named with a double quote', { attributes: { 'Say "hi"': attr('INCLUSIVE', 'yes') } }],
+  ['attribute named like a JSON path', { attributes: { 'plan.tier[0]': attr('CONTAINS', 'gol') } }],
   ['user attribute INCLUSIVE', { userAttributes: { FirstName: attr('INCLUSIVE', 'Mei') } }],
   ['user attribute EXCLUSIVE', { userAttributes: { FirstName: attr('EXCLUSIVE', 'Mei', 'Ana') } }],
   ['user attribute CONTAINS', { userAttributes: { FirstName: attr('CONTAINS', 'a') } }],

@@ -148,7 +148,7 @@ export class KyselySegmentStore implements SegmentStore {
     const row = await this.db
       .selectFrom('endpoints as e')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('e.app_id', '=', appId)
+      .where(this.sql.inApp(appId))
       .where(where)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
@@ -168,7 +168,7 @@ export class KyselySegmentStore implements SegmentStore {
     let query = this.db
       .selectFrom('endpoints as e')
       .selectAll('e')
-      .where('e.app_id', '=', appId)
+      .where(this.sql.inApp(appId))
       .where(where)
       .orderBy('e.id')
       .limit(options.limit);

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { AudienceSql, EndpointRow, ListColumn, TimeBounds, TimesColumn } from '../audience-sql.js';
 import type { Database } from '../database.js';
 
@@ -76,6 +76,8 @@ export function postgresAudienceSql(): AudienceSql {
     },
 
     json: (value) => (value === null ? null : JSON.stringify(value)),
+
+    inApp: (appId) => sql<SqlBool>`e.app_id = ${appId}`,
 
     listHasAny(column: ListColumn, name, values) {
       return sql<boolean>`coalesce((${sql.ref(`e.${column}`)} -> ${name}::text) ?| ${[...values]}::text[], false)`;

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
 import type { AudienceSql, EndpointRow, ListColumn, TimeBounds, TimesColumn } from '../audience-sql.js';
 import type { Database } from '../database.js';
 
@@ -83,8 +83,14 @@ export function sqliteAudienceSql(): AudienceSql {
 
     json: (value) => (value === null ? null : JSON.stringify(value)),
 
+    // Both indexes start with app_id and SQLite rates them alike, so it may pick the narrower (app_id, user_id)
+    // and search the primary key once per row: 4x slower over a million endpoints. A range on the key's second
+    // column (true of every id) makes the primary key the better-rated path.
+    inApp: (appId) => sql<SqlBool>`(e.app_id = ${appId} and e.id >= '')`,
+
     listHasAny(column: ListColumn, name, values) {
-      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name} and v.value in (${sql.join(values)}))`;
+      const { from, key } = listValues(column, name);
+      return sql<boolean>`exists (select 1 from ${from} where ${key} and v.value in (${sql.join(values)}))`;
     },
 
     listContainsAny(column: ListColumn, name, needles) {
@@ -92,11 +98,13 @@ export function sqliteAudienceSql(): AudienceSql {
         needles.map((n) => sql`instr(v.value, ${n}) > 0`),
         sql` or `,
       );
-      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name} and v.type = 'text' and (${any}))`;
+      const { from, key } = listValues(column, name);
+      return sql<boolean>`exists (select 1 from ${from} where ${key} and v.type = 'text' and (${any}))`;
     },
 
     timesWithin(column: TimesColumn, name, bounds: TimeBounds) {
-      return sql<boolean>`exists (select 1 from json_each(${sql.ref(`e.${column}`)}) k, json_each(k.value) v where k.key = ${name}${boundsSql(bounds)})`;
+      const { from, key } = listValues(column, name);
+      return sql<boolean>`exists (select 1 from ${from} where ${key}${boundsSql(bounds)})`;
     },
 
     metric(name) {
@@ -108,6 +116,18 @@ export function sqliteAudienceSql(): AudienceSql {
 
     async afterBulkWrite() {},
   };
+}
+
+/**
+ * The values of the map's entry `name` as the rows of `v`. A JSON path reads that one entry, instead of walking
+ * every entry of the map (a tenth faster on a segment scan); SQLite's path syntax cannot quote a name holding a
+ * double quote, and those few walk the map.
+ */
+function listValues(column: ListColumn | TimesColumn, name: string) {
+  const map = sql.ref(`e.${column}`);
+  if (name.includes('"'))
+    return { from: sql`json_each(${map}) k, json_each(k.value) v`, key: sql`k.key = ${name}` };
+  return { from: sql`json_each(${map}, ${`$."${name}"`}) v`, key: sql`1 = 1` };
 }
 
 function boundsSql(bounds: TimeBounds) {
