@@ -51,7 +51,7 @@ export const rateAccuracyScenario: BenchScenario = {
           ),
         );
       }
-      const count = async () => (await sandbox.control('GET', '/_sandbox/counters')).total as number;
+      const count = async () => (await sandbox.control('GET', '/_sandbox/counters/totals')).total as number;
       const before = await count();
       bench.herald.startWorkers();
       const samples: { t: number; n: number }[] = [];

@@ -18,9 +18,21 @@ export interface SandboxProcess {
 }
 
 export async function startSandboxProcess(ctx: BenchContext): Promise<SandboxProcess> {
+  // HERALD_BENCH_SANDBOX_PROF=<dir> writes the sandbox's CPU profile there (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profileDir = process.env.HERALD_BENCH_SANDBOX_PROF;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/herald.ts'), 'sandbox', '--port', '0', '--seed', '7'],
+    [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/cli/herald.ts'),
+      'sandbox',
+      '--port',
+      '0',
+      '--seed',
+      '7',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -35,6 +47,14 @@ export async function startSandboxProcess(ctx: BenchContext): Promise<SandboxPro
   const pool = new Pool(url, { connections: 128, pipelining: 1 });
   ctx.onCleanup(async () => {
     await pool.close();
+    if (!profileDir) {
+      child.kill('SIGKILL');
+      return;
+    }
+    // A profile is written on a clean exit only.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     child.kill('SIGKILL');
   });
   return {

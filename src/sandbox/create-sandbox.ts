@@ -90,6 +90,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     });
 
     app.get('/_sandbox/counters', async () => context.counters.snapshot());
+    // The full snapshot lists every recipient (megabytes after a benchmark's sends); pollers want the totals.
+    app.get('/_sandbox/counters/totals', async () => context.counters.totals());
 
     app.put('/_sandbox/faults/:provider', async (request, reply) => {
       const { provider } = request.params as { provider: string };
