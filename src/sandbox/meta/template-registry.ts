@@ -138,10 +138,16 @@ export class TemplateRegistry {
     return this.templates.filter((t) => t.wabaId === undefined || t.wabaId === wabaId);
   }
 
+  /** The template a send names, without copying the WABA's list (this runs on every send). */
+  find(wabaId: string, name: string, language: string): SandboxTemplate | undefined {
+    return this.templates.find(
+      (t) => (t.wabaId === undefined || t.wabaId === wabaId) && t.name === name && t.language === language,
+    );
+  }
+
   /** Checks a send's `template` object against the registry; undefined when Meta would accept it. */
   check(wabaId: string, payload: MetaTemplatePayload): MetaErrorReply | undefined {
-    const candidates = this.list(wabaId).filter((t) => t.name === payload.name);
-    const template = candidates.find((t) => t.language === payload.language.code);
+    const template = this.find(wabaId, payload.name, payload.language.code);
     if (!template) {
       return metaError(132001, `template name (${payload.name}) does not exist in ${payload.language.code}`);
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TokenBucket } from '../../domain/token-bucket.js';
+import { RandomPool } from '../random-pool.js';
 import type { SandboxContext } from '../sandbox-provider.js';
 import { type InboundSpec, inboundMessage, inboundSummary } from './inbound-message.js';
 import { type MetaErrorReply, metaError, metaStatusError } from './meta-error.js';
@@ -119,7 +120,9 @@ export class WhatsAppEngine {
   private readonly accounts = new Map<string, AccountState>();
   private readonly windows = new Map<string, number>();
   private readonly pairs = new Map<string, TokenBucket>();
+  /** The last MAX_LOG sends, oldest first; trimmed when it doubles, not on every send. */
   private readonly log: SentMessage[] = [];
+  private readonly randomPool = new RandomPool();
   private sequence = 0;
 
   constructor(
@@ -307,7 +310,9 @@ export class WhatsAppEngine {
   }
 
   sent(phoneNumberId?: string): SentMessage[] {
-    return this.log.filter((m) => phoneNumberId === undefined || m.phoneNumberId === phoneNumberId);
+    return this.log
+      .slice(-MAX_LOG)
+      .filter((m) => phoneNumberId === undefined || m.phoneNumberId === phoneNumberId);
   }
 
   /** Forgets conversations, windows and counters; accounts and templates stay. */
@@ -350,39 +355,22 @@ export class WhatsAppEngine {
     },
   ): void {
     const { wamid, to, message, failure, now } = sent;
-    const callback =
-      message.biz_opaque_callback_data === undefined
-        ? {}
-        : { biz_opaque_callback_data: message.biz_opaque_callback_data };
-    const status = (name: string, afterMs: number, extra: Record<string, unknown> = {}) =>
-      this.entry(state, {
-        statuses: [
-          {
-            id: wamid,
-            status: name,
-            timestamp: String(Math.floor((now + afterMs) / 1000)),
-            recipient_id: to,
-            ...callback,
-            ...extra,
-          },
-        ],
-      });
-
+    const callback = message.biz_opaque_callback_data;
     if (failure !== undefined) {
       state.deliver(
-        status('failed', 0, { errors: [metaStatusError(failure, FAILURE_DETAILS[failure] ?? '')] }),
-        {
-          afterMs: 0,
-        },
+        this.statusEntry(state, wamid, to, callback, 'failed', now, {
+          errors: [metaStatusError(failure, FAILURE_DETAILS[failure] ?? '')],
+        }),
+        { afterMs: 0 },
       );
       this.ctx.phones.updateStatus(this.provider, wamid, `failed (${failure})`);
       return;
     }
     const category =
-      message.type === 'template'
+      message.type === 'template' && message.template
         ? (
-            this.templates.list(state.wabaId).find((t) => t.name === message.template?.name)?.category ??
-            'UTILITY'
+            this.templates.find(state.wabaId, message.template.name, message.template.language.code)
+              ?.category ?? 'UTILITY'
           ).toLowerCase()
         : 'service';
     const pricing = {
@@ -391,20 +379,51 @@ export class WhatsAppEngine {
       category,
       type: category === 'service' ? 'free_customer_service' : 'regular',
     };
-    const conversation = { id: randomBytes(16).toString('hex'), origin: { type: category } };
+    const conversation = { id: this.randomPool.hex(16), origin: { type: category } };
     const gap = state.settings.statusGapMs;
     state.deliver(
-      status('sent', 0, {
+      this.statusEntry(state, wamid, to, callback, 'sent', now, {
         conversation: { ...conversation, expiration_timestamp: String(Math.floor((now + DAY_MS) / 1000)) },
         pricing,
       }),
       { afterMs: 0 },
     );
-    state.deliver(status('delivered', gap, { conversation, pricing }), { afterMs: gap });
+    state.deliver(
+      this.statusEntry(state, wamid, to, callback, 'delivered', now + gap, { conversation, pricing }),
+      {
+        afterMs: gap,
+      },
+    );
     if (state.settings.readReceipts) {
-      state.deliver(status('read', 2 * gap, { conversation, pricing }), { afterMs: 2 * gap });
+      state.deliver(
+        this.statusEntry(state, wamid, to, callback, 'read', now + 2 * gap, { conversation, pricing }),
+        { afterMs: 2 * gap },
+      );
     }
     this.ctx.phones.updateStatus(this.provider, wamid, state.settings.readReceipts ? 'read' : 'delivered');
+  }
+
+  private statusEntry(
+    account: WhatsAppAccount,
+    wamid: string,
+    to: string,
+    callback: string | undefined,
+    status: string,
+    at: number,
+    extra: Record<string, unknown>,
+  ): MetaEntry {
+    return this.entry(account, {
+      statuses: [
+        {
+          id: wamid,
+          status,
+          timestamp: String(Math.floor(at / 1000)),
+          recipient_id: to,
+          ...(callback === undefined ? {} : { biz_opaque_callback_data: callback }),
+          ...extra,
+        },
+      ],
+    });
   }
 
   private entry(account: WhatsAppAccount, value: Record<string, unknown>): MetaEntry {
@@ -451,17 +470,19 @@ export class WhatsAppEngine {
 
   private isKnownMessage(wamid: string): boolean {
     for (const state of this.accounts.values()) if (state.inboundIds.has(wamid)) return true;
-    return this.log.some((m) => m.wamid === wamid);
+    for (let i = Math.max(0, this.log.length - MAX_LOG); i < this.log.length; i++)
+      if (this.log[i]?.wamid === wamid) return true;
+    return false;
   }
 
   private remember(message: SentMessage): void {
     this.log.push(message);
-    if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
+    if (this.log.length >= 2 * MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
   }
 
   private nextWamid(user: string): string {
     this.sequence += 1;
-    const raw = `${user}\u0015${this.sequence.toString(16).padStart(8, '0')}${randomBytes(8).toString('hex').toUpperCase()}`;
+    const raw = `${user}\u0015${this.sequence.toString(16).padStart(8, '0')}${this.randomPool.hex(8).toUpperCase()}`;
     return `wamid.HBgL${Buffer.from(raw).toString('base64')}`;
   }
 

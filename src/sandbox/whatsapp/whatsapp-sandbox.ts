@@ -124,12 +124,11 @@ export function createWhatsAppSandbox(): SandboxProvider {
     kind: 'phone' | 'waba',
   ): MetaErrorReply | WhatsAppAccount[] => {
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    const owned = [...credentials.entries()].filter(
-      ([, c]) => token !== undefined && c.accessToken === token,
-    );
+    const owned: string[] = [];
+    if (token !== undefined) for (const [id, c] of credentials) if (c.accessToken === token) owned.push(id);
     if (owned.length === 0) return metaError(190, 'Invalid OAuth access token - Cannot parse access token');
     const accounts = owned
-      .map(([id]) => use().engine.account(id))
+      .map((id) => use().engine.account(id))
       .filter((a): a is WhatsAppAccount => a !== undefined)
       .filter((a) => (kind === 'phone' ? a.phoneNumberId === objectId : a.wabaId === objectId));
     if (accounts.length === 0) {
