@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type ImportRow, readImportRows } from '../app/imports/import-rows.js';
+import { type ImportBatch, readImportRows } from '../app/imports/import-rows.js';
 import { threadedImportRows } from './threaded-import-rows.js';
 
-async function collect(rows: AsyncGenerator<ImportRow[]>): Promise<ImportRow[]> {
-  const out: ImportRow[] = [];
-  for await (const chunk of rows) out.push(...chunk);
+async function collect(batches: AsyncGenerator<ImportBatch>): Promise<ImportBatch[]> {
+  const out: ImportBatch[] = [];
+  for await (const batch of batches) out.push(batch);
   return out;
 }
 
@@ -29,20 +29,21 @@ describe('threadedImportRows', () => {
       );
     }
     const text = lines.join('\n');
-    const job = { importId: 'job', format: 'CSV' as const, fromLine: 100 };
+    const job = { importId: 'job', format: 'CSV' as const, fromLine: 100, batchSize: 1000 };
     const read = { bytes: 0 };
     const threaded = await collect(threadedImportRows()(job, chunks(text, 4099), read));
     const direct = await collect(readImportRows(job, chunks(text, 65_536), { bytes: 0 }));
     expect(threaded).toEqual(direct);
-    expect(threaded).toHaveLength(3000 - 99);
-    expect(threaded.filter((r) => 'errors' in r)).toHaveLength(5);
-    expect(threaded.filter((r) => 'partial' in r)).toHaveLength(4);
+    expect(threaded.map((b) => b.lastLine)).toEqual([1100, 2100, 3001]);
+    expect(threaded.flatMap((b) => b.lines)).toHaveLength(3000 - 99 - 5 - 4);
+    expect(threaded.flatMap((b) => b.errors)).toHaveLength(5);
+    expect(threaded.flatMap((b) => b.partial)).toHaveLength(4);
     expect(read.bytes).toBe(Buffer.byteLength(text));
   });
 
   it("hands on the worker's refusal of the file as Herald's error", async () => {
     const rows = threadedImportRows()(
-      { importId: 'job', format: 'CSV', fromLine: 0 },
+      { importId: 'job', format: 'CSV', fromLine: 0, batchSize: 10 },
       chunks('Colour\nred\n', 5),
       { bytes: 0 },
     );
@@ -54,9 +55,13 @@ describe('threadedImportRows', () => {
       'Id,ChannelType,Address',
       ...Array.from({ length: 5000 }, (_, i) => `y${i},CUSTOM,a${i}`),
     ].join('\n');
-    const rows = threadedImportRows()({ importId: 'job', format: 'CSV', fromLine: 0 }, chunks(text, 1000), {
-      bytes: 0,
-    });
+    const rows = threadedImportRows()(
+      { importId: 'job', format: 'CSV', fromLine: 0, batchSize: 1000 },
+      chunks(text, 1000),
+      {
+        bytes: 0,
+      },
+    );
     const first = await rows.next();
     expect(first.done).toBe(false);
     await rows.return(undefined);

@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ImportRow, ImportRowReader } from '../app/imports/import-rows.js';
+import type { ImportBatch, ImportRowReader } from '../app/imports/import-rows.js';
 import { type ErrorCode, HeraldError } from '../domain/errors.js';
 
-/** Row chunks waiting for the writer before the file stops being read. */
-const MAX_QUEUED_CHUNKS = 4;
+/** Batches waiting for the writer before the file stops being read. */
+const MAX_QUEUED_BATCHES = 2;
 
 type WorkerMessage =
-  | { type: 'rows'; rows: ImportRow[] }
+  | { type: 'batch'; batch: ImportBatch }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'done' }
@@ -29,13 +29,13 @@ type WorkerMessage =
 export function threadedImportRows(): ImportRowReader {
   return async function* (job, source: Readable, read) {
     const worker = startWorker(job);
-    let queue: ImportRow[][] = [];
+    let queue: ImportBatch[] = [];
     let done = false;
     let failure: unknown;
     let workerFull = false;
     let wake: (() => void) | undefined;
     const flow = () => {
-      if (workerFull || queue.length >= MAX_QUEUED_CHUNKS) source.pause();
+      if (workerFull || queue.length >= MAX_QUEUED_BATCHES) source.pause();
       else source.resume();
     };
     const fail = (error: unknown) => {
@@ -43,7 +43,7 @@ export function threadedImportRows(): ImportRowReader {
       wake?.();
     };
     worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'rows') queue.push(message.rows);
+      if (message.type === 'batch') queue.push(message.batch);
       else if (message.type === 'pause') workerFull = true;
       else if (message.type === 'resume') workerFull = false;
       else if (message.type === 'done') done = true;
@@ -69,10 +69,10 @@ export function threadedImportRows(): ImportRowReader {
     try {
       for (;;) {
         if (queue.length > 0) {
-          const chunks = queue;
+          const batches = queue;
           queue = [];
           flow();
-          for (const rows of chunks) yield rows;
+          for (const batch of batches) yield batch;
           continue;
         }
         if (failure) throw failure;

@@ -1,8 +1,53 @@
 import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
+import type { RecordField, RecordValue } from '../domain/endpoint-record.js';
 import type { Database } from './database.js';
 import type { AudienceTables } from './tables/audience-tables.js';
 
 export type EndpointRow = AudienceTables['endpoints'];
+
+/** The endpoints column that holds each field of an endpoint record (`domain/endpoint-record.ts`). */
+export const RECORD_COLUMNS = {
+  id: 'id',
+  channelType: 'channel_type',
+  address: 'address',
+  active: 'active',
+  optOut: 'opt_out',
+  effectiveDate: 'effective_date',
+  requestId: 'request_id',
+  userId: 'user_id',
+  country: 'country',
+  city: 'city',
+  region: 'region',
+  postalCode: 'postal_code',
+  latitude: 'latitude',
+  longitude: 'longitude',
+  locale: 'locale',
+  timezone: 'timezone',
+  platform: 'platform',
+  platformVersion: 'platform_version',
+  make: 'make',
+  model: 'model',
+  modelVersion: 'model_version',
+  appVersion: 'app_version',
+  attributes: 'attributes',
+  metrics: 'metrics',
+  userAttributes: 'user_attributes',
+  attributeTimes: 'attribute_times',
+  userAttributeTimes: 'user_attribute_times',
+} as const satisfies Record<RecordField, keyof EndpointRow>;
+
+/**
+ * Records of new endpoints to insert: `rows` are the indexes of the records (`RECORD_WIDTH` values each) to write,
+ * as endpoints of `appId` created and updated at `at`.
+ */
+export interface NewEndpointRecords {
+  readonly appId: string;
+  readonly at: number;
+  readonly records: readonly RecordValue[];
+  readonly rows: readonly number[];
+  /** Rows written INACTIVE whatever their record says (a later row of the batch took the address). */
+  readonly inactive: ReadonlySet<number>;
+}
 
 /** JSON columns holding name -> string[] maps, and their derived name -> epoch-ms maps. */
 export type ListColumn = 'attributes' | 'user_attributes';
@@ -37,6 +82,8 @@ export interface AudienceSql {
   readonly insertFailsOnDuplicates: boolean;
   /** Inserts rows believed new; may fail with a unique violation when one exists after all. */
   insertEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]): Promise<void>;
+  /** `insertEndpointRows` from records, without a row object per endpoint (imports). */
+  insertEndpointRecords(db: Kysely<Database>, records: NewEndpointRecords): Promise<void>;
   /** Inserts the rows, or replaces every column of an existing row except `created_at` and `last_active_at`. */
   writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]): Promise<void>;
   /** The value to store in a JSON column. */

@@ -1,5 +1,6 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { EndpointBatchBuilder } from '../app/imports/endpoint-batch-builder.js';
 import { cohortIdOf } from '../domain/cohort-id.js';
 import type { EndpointPatch } from '../domain/endpoint-patch.js';
 import { KyselyAppStore } from './app-store.js';
@@ -423,6 +424,68 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
       updatedAt: T0 + 1,
     });
     expect((await store.get('a1', 'e2'))?.createdAt).toBe(T0 + 1);
+  });
+
+  it('writes an import batch exactly as a skip-rejected bulk upsert of its patches would', async () => {
+    const store = await setUp(db());
+    const upsert = vi.spyOn(store, 'upsert');
+    const seed = [
+      whatsapp('s1', '+16505550001', { attributes: { tag: ['a'] }, user: { userId: 'full' } }),
+      whatsapp('s2', '+16505550002', { metrics: { m: 1 } }),
+      ...Array.from({ length: 13 }, (_, i) =>
+        whatsapp(`u${i}`, `+1650555${String(1100 + i)}`, { user: { userId: 'full' } }),
+      ),
+    ];
+    const batches: EndpointPatch[][] = [
+      // All new: the path without merging, checked against the general one.
+      [
+        whatsapp('n1', '+16505550001', {
+          attributes: { tag: ['b', '2026-01-02T03:04:05Z'] },
+          metrics: { m: 2 },
+          user: { userId: 'full', userAttributes: {} },
+          location: { country: 'US', latitude: 1.5 },
+          demographic: { platform: 'ios' },
+          optOut: 'ALL',
+          effectiveDate: '2026-01-01T00:00:00.000Z',
+          requestId: 'r',
+        }),
+        whatsapp('n2', '+16505550003', { user: { userId: 'full' } }),
+        { id: 'n3', channelType: 'SMS', address: '+16505550002' },
+        whatsapp('n4', '+16505550003'),
+        whatsapp('n5', '+16505550004', { endpointStatus: 'INACTIVE' }),
+      ],
+      // A stored id: merged.
+      [whatsapp('s2', '+16505550009', { attributes: { tag: ['c'] } }), whatsapp('n6', '+16505550006')],
+      // A repeated id.
+      [whatsapp('n7', '+16505550007'), whatsapp('n7', '+16505550008', { metrics: { m: 3 } })],
+      // A name the app has not used yet.
+      [whatsapp('n8', '+16505550010', { attributes: { fresh: ['x'] } })],
+    ];
+    const expected: unknown[] = [];
+    const actual: unknown[] = [];
+    await store.upsert('a1', seed, { at: T0 });
+    await store.upsert('a2', seed, { at: T0 });
+    for (const [i, patches] of batches.entries()) {
+      const at = T0 + 1 + i;
+      const general = await store.upsert('a1', patches, { at, mode: 'skip-rejected', bulk: true });
+      expected.push({ written: general.written.map((e) => e.id), rejected: general.rejected });
+      upsert.mockClear();
+      const builder = new EndpointBatchBuilder();
+      for (const patch of patches) builder.add(patch);
+      actual.push(await store.importBatch('a2', builder.build(), { at }));
+      expect(upsert).toHaveBeenCalledTimes(i === 0 ? 0 : 1);
+    }
+    expect(actual).toEqual(expected);
+    expect(expected[0]).toMatchObject({
+      written: ['n1', 'n3', 'n4', 'n5'],
+      rejected: [{ index: 1, field: 'user.userId' }],
+    });
+    const stored = async (appId: string) =>
+      (await store.list(appId, {}, { limit: 100 })).map((e) => ({ ...e, appId: 'any' }));
+    expect(await stored('a2')).toEqual(await stored('a1'));
+    expect(await store.attributeKeys('a2')).toEqual(await store.attributeKeys('a1'));
+    expect((await store.get('a2', 's1'))?.endpointStatus).toBe('INACTIVE');
+    expect((await store.get('a2', 'n4'))?.endpointStatus).toBe('ACTIVE');
   });
 
   it('deletes one endpoint or all of a user', async () => {

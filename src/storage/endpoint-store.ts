@@ -1,17 +1,26 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ChannelType } from '../domain/channel-type.js';
 import { cohortIdOf } from '../domain/cohort-id.js';
-import type { Endpoint, EndpointDemographic, EndpointLocation } from '../domain/endpoint.js';
+import type { Endpoint } from '../domain/endpoint.js';
 import { applyEndpointPatch, type EndpointPatch } from '../domain/endpoint-patch.js';
 import { type AttributeKind, ENDPOINT_QUOTAS } from '../domain/endpoint-quotas.js';
-import { parseInstant } from '../domain/instant.js';
+import {
+  appendEndpointRecord,
+  attributeKeysOf,
+  RECORD_AT,
+  RECORD_FIELDS,
+  RECORD_WIDTH,
+  type RecordValue,
+  recordBytes,
+} from '../domain/endpoint-record.js';
 import type {
+  EndpointBatch,
   EndpointListFilter,
   EndpointStore,
   RejectedPatch,
   UpsertOutcome,
 } from '../ports/endpoint-store.js';
-import { type AudienceSql, type EndpointRow, readJson } from './audience-sql.js';
+import { type AudienceSql, type EndpointRow, RECORD_COLUMNS, readJson } from './audience-sql.js';
 import { audienceSqlFor } from './audience-sql-for.js';
 import type { Database, DialectName } from './database.js';
 
@@ -149,7 +158,7 @@ export class KyselyEndpointStore implements EndpointStore {
           });
           return;
         }
-        const row = toRow(result.endpoint, this.sql);
+        const row = toRow(result.endpoint);
         if (rowBytes(row) > ENDPOINT_QUOTAS.endpointBytes) {
           rejected.push({
             index,
@@ -227,7 +236,7 @@ export class KyselyEndpointStore implements EndpointStore {
     inPatchOrder: () => Pending[],
   ): Promise<{ admitted: { kind: string; name: string }[]; counted: Set<string> | undefined }> {
     const wanted = new Set<string>();
-    for (const { endpoint } of pending.values()) for (const key of keysOf(endpoint)) wanted.add(key);
+    for (const { endpoint } of pending.values()) for (const key of attributeKeysOf(endpoint)) wanted.add(key);
     const cached = this.knownKeys.get(appId);
     if (wanted.size === 0 || (cached && [...wanted].every((k) => cached.has(k)))) {
       return { admitted: [], counted: undefined };
@@ -242,7 +251,7 @@ export class KyselyEndpointStore implements EndpointStore {
     const admitted: { kind: string; name: string }[] = [];
     for (const entry of inPatchOrder()) {
       const id = entry.endpoint.id;
-      const fresh = keysOf(entry.endpoint).filter((k) => !known.has(k));
+      const fresh = attributeKeysOf(entry.endpoint).filter((k) => !known.has(k));
       if (fresh.length === 0) continue;
       if (known.size + fresh.length > ENDPOINT_QUOTAS.attributeKeysPerApp) {
         const [kind, name] = splitKey(fresh.find((k) => !known.has(k)) as string);
@@ -309,12 +318,7 @@ export class KyselyEndpointStore implements EndpointStore {
       if (!userId) continue;
       const count = counts.get(userId) ?? 0;
       if (count + 1 > ENDPOINT_QUOTAS.endpointsPerUser) {
-        rejected.push({
-          index: entry.index,
-          field: 'user.userId',
-          reason: `the user already has ${count} endpoints (at most ${ENDPOINT_QUOTAS.endpointsPerUser})`,
-          code: 'HERALD_QUOTA_EXCEEDED',
-        });
+        rejected.push(userQuotaRejection(entry.index, count));
         pending.delete(id);
         continue;
       }
@@ -345,29 +349,170 @@ export class KyselyEndpointStore implements EndpointStore {
       winners.set(key, entry);
     }
     if (winners.size === 0) return [];
+    const ids: string[] = [];
+    for (const entry of winners.values()) ids.push(entry.endpoint.id);
+    const rows = await this.deactivateAddresses(
+      trx,
+      appId,
+      [...winners.values()].map((e) => e.endpoint),
+      ids,
+      at,
+    );
+    const deactivated: string[] = [];
+    for (const row of rows) if (!pending.has(row.id)) deactivated.push(row.id);
+    return deactivated;
+  }
+
+  /**
+   * Makes the app's ACTIVE endpoints with one of these (channel, address) pairs INACTIVE, except `keep`; returns
+   * their ids.
+   */
+  private async deactivateAddresses(
+    trx: Kysely<Database>,
+    appId: string,
+    taken: readonly { channelType: string; address: string }[],
+    keep: readonly string[],
+    at: number,
+  ): Promise<{ id: string }[]> {
     // One statement for every channel: the address index finds the candidates, the (channel, address) pair
     // keeps an address taken on one channel from deactivating its twin on another.
     const addresses = new Set<string>();
     const pairs: string[] = [];
-    const ids: string[] = [];
-    for (const entry of winners.values()) {
-      addresses.add(entry.endpoint.address);
-      pairs.push(`${entry.endpoint.channelType}:${entry.endpoint.address}`);
-      ids.push(entry.endpoint.id);
+    for (const { channelType, address } of taken) {
+      addresses.add(address);
+      pairs.push(`${channelType}:${address}`);
     }
-    const rows = await trx
+    let query = trx
       .updateTable('endpoints')
       .set({ active: 0, updated_at: at })
       .where('app_id', '=', appId)
       .where('active', '=', 1)
       .where(this.sql.inList('address', [...addresses]))
-      .where(this.sql.inList(sql`channel_type || ':' || address`, pairs))
-      .where((eb) => eb.not(this.sql.inList('id', ids)))
-      .returning('id')
-      .execute();
-    const deactivated: string[] = [];
-    for (const row of rows) if (!pending.has(row.id)) deactivated.push(row.id);
-    return deactivated;
+      .where(this.sql.inList(sql`channel_type || ':' || address`, pairs));
+    if (keep.length > 0) query = query.where((eb) => eb.not(this.sql.inList('id', keep)));
+    return query.returning('id').execute();
+  }
+
+  async importBatch(
+    appId: string,
+    batch: EndpointBatch,
+    options: { at: number },
+  ): Promise<{ written: readonly string[]; rejected: readonly RejectedPatch[] }> {
+    if (batch.patches.length === 0) return { written: [], rejected: [] };
+    try {
+      const outcome = await this.importNewEndpoints(appId, batch, options.at);
+      if (outcome) return outcome;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    const patches = batch.patches.map((json) => JSON.parse(json) as EndpointPatch);
+    const outcome = await this.upsert(appId, patches, { at: options.at, mode: 'skip-rejected', bulk: true });
+    return { written: outcome.written.map((e) => e.id), rejected: outcome.rejected };
+  }
+
+  /**
+   * `upsert` for a batch of endpoints that are all new, from their records: none of the merging, no object per
+   * endpoint. Undefined (nothing written) when the batch is not that case: an id repeats or is stored, an
+   * endpoint is over the size quota, or the batch brings attribute names the app has not counted yet; the
+   * caller then takes the general path. What remains of Pinpoint's rules is applied as `upsert` does when
+   * nothing is stored: the user quota in patch order, and address takeover (the last patch for an address
+   * wins; stored endpoints with it become INACTIVE).
+   */
+  private async importNewEndpoints(
+    appId: string,
+    batch: EndpointBatch,
+    at: number,
+  ): Promise<{ written: string[]; rejected: RejectedPatch[] } | undefined> {
+    const { records } = batch;
+    const count = batch.patches.length;
+    if (records.length !== count * RECORD_WIDTH) throw new Error('an import batch has a record per patch');
+    const ids: string[] = new Array(count);
+    const seen = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const id = records[i * RECORD_WIDTH + RECORD_AT.id] as string;
+      if (seen.has(id)) return undefined;
+      seen.add(id);
+      ids[i] = id;
+      if (recordBytes(records, i * RECORD_WIDTH) > ENDPOINT_QUOTAS.endpointBytes) return undefined;
+    }
+    // Counted names stay counted, so what is read here outside the transaction still holds inside it.
+    let counted: Set<string> | undefined;
+    const cached = this.knownKeys.get(appId);
+    if (!batch.keys.every((k) => cached?.has(k))) {
+      counted = await this.loadKeys(this.db, appId);
+      if (!batch.keys.every((k) => counted?.has(k))) return undefined;
+    }
+
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      await this.sql.beginBulk(trx);
+      // Where inserting a stored id fails (PostgreSQL), the insert itself is the check.
+      if (!this.sql.insertFailsOnDuplicates) {
+        const stored = await trx
+          .selectFrom('endpoints')
+          .select('id')
+          .where('app_id', '=', appId)
+          .where(this.sql.inList('id', ids))
+          .limit(1)
+          .execute();
+        if (stored.length > 0) return undefined;
+      }
+
+      const rejected: RejectedPatch[] = [];
+      const rows: number[] = [];
+      const users = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const userId = records[i * RECORD_WIDTH + RECORD_AT.userId];
+        if (typeof userId === 'string') users.add(userId);
+      }
+      const perUser = new Map<string, number>();
+      if (users.size > 0) {
+        const counts = await trx
+          .selectFrom('endpoints')
+          .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('app_id', '=', appId)
+          .where(this.sql.inList('user_id', [...users]))
+          .groupBy('user_id')
+          .execute();
+        for (const row of counts) if (row.user_id !== null) perUser.set(row.user_id, Number(row.n));
+      }
+      for (let i = 0; i < count; i++) {
+        const userId = records[i * RECORD_WIDTH + RECORD_AT.userId];
+        if (typeof userId === 'string' && userId !== '') {
+          const n = perUser.get(userId) ?? 0;
+          if (n + 1 > ENDPOINT_QUOTAS.endpointsPerUser) {
+            rejected.push(userQuotaRejection(i, n));
+            continue;
+          }
+          perUser.set(userId, n + 1);
+        }
+        rows.push(i);
+      }
+
+      const winners = new Map<string, number>();
+      const inactive = new Set<number>();
+      for (const row of rows) {
+        const base = row * RECORD_WIDTH;
+        if (records[base + RECORD_AT.active] !== 1) continue;
+        const key = `${records[base + RECORD_AT.channelType]}\u0000${records[base + RECORD_AT.address]}`;
+        const previous = winners.get(key);
+        if (previous !== undefined) inactive.add(previous);
+        winners.set(key, row);
+      }
+      if (winners.size > 0) {
+        const taken: { channelType: string; address: string }[] = [];
+        for (const row of winners.values()) {
+          taken.push({
+            channelType: records[row * RECORD_WIDTH + RECORD_AT.channelType] as string,
+            address: records[row * RECORD_WIDTH + RECORD_AT.address] as string,
+          });
+        }
+        await this.deactivateAddresses(trx, appId, taken, [], at);
+      }
+      await this.sql.insertEndpointRecords(trx, { appId, at, records, rows, inactive });
+      return { written: rows.map((row) => ids[row] as string), rejected };
+    });
+    if (outcome && counted) this.knownKeys.set(appId, counted);
+    return outcome;
   }
 
   async delete(appId: string, endpointId: string): Promise<Endpoint | undefined> {
@@ -474,15 +619,6 @@ async function selectByIds(
     .execute();
 }
 
-function keysOf(endpoint: Endpoint): string[] {
-  const keys: string[] = [];
-  for (const name of Object.keys(endpoint.attributes)) keys.push(`attributes\u0000${name}`);
-  for (const name of Object.keys(endpoint.metrics)) keys.push(`metrics\u0000${name}`);
-  for (const name of Object.keys(endpoint.user?.userAttributes ?? {}))
-    keys.push(`userAttributes\u0000${name}`);
-  return keys;
-}
-
 function splitKey(key: string): [AttributeKind, string] {
   const at = key.indexOf('\u0000');
   const kind = key.slice(0, at) as AttributeKind;
@@ -501,58 +637,27 @@ function rowBytes(row: EndpointRow): number {
   return size;
 }
 
-/** Epoch ms of the values that read as instants, by name; null when none do. */
-function timesOf(lists: Readonly<Record<string, readonly string[]>>): Record<string, number[]> | null {
-  let out: Record<string, number[]> | null = null;
-  for (const [name, values] of Object.entries(lists)) {
-    for (const value of values) {
-      const ms = parseInstant(value);
-      if (ms === undefined) continue;
-      out ??= {};
-      const list = out[name];
-      if (list) list.push(ms);
-      else out[name] = [ms];
-    }
-  }
-  return out;
-}
-
-export function toRow(endpoint: Endpoint, audienceSql: AudienceSql): EndpointRow {
-  const location: EndpointLocation = endpoint.location;
-  const demographic: EndpointDemographic = endpoint.demographic;
-  const userAttributes = endpoint.user?.userAttributes ?? {};
-  return {
+export function toRow(endpoint: Endpoint): EndpointRow {
+  const record: RecordValue[] = [];
+  appendEndpointRecord(record, endpoint);
+  const row: Record<string, unknown> = {
     app_id: endpoint.appId,
-    id: endpoint.id,
-    channel_type: endpoint.channelType,
-    address: endpoint.address,
-    active: endpoint.endpointStatus === 'ACTIVE' ? 1 : 0,
-    opt_out: endpoint.optOut === 'ALL' ? 1 : 0,
-    effective_date: endpoint.effectiveDate ?? null,
-    request_id: endpoint.requestId ?? null,
-    user_id: endpoint.user?.userId ?? null,
-    country: location.country ?? null,
-    city: location.city ?? null,
-    region: location.region ?? null,
-    postal_code: location.postalCode ?? null,
-    latitude: location.latitude ?? null,
-    longitude: location.longitude ?? null,
-    locale: demographic.locale ?? null,
-    timezone: demographic.timezone ?? null,
-    platform: demographic.platform ?? null,
-    platform_version: demographic.platformVersion ?? null,
-    make: demographic.make ?? null,
-    model: demographic.model ?? null,
-    model_version: demographic.modelVersion ?? null,
-    app_version: demographic.appVersion ?? null,
-    attributes: audienceSql.json(endpoint.attributes),
-    metrics: audienceSql.json(endpoint.metrics),
-    user_attributes: audienceSql.json(userAttributes),
-    attribute_times: audienceSql.json(timesOf(endpoint.attributes)),
-    user_attribute_times: audienceSql.json(timesOf(userAttributes)),
     last_active_at: endpoint.lastActiveAt ?? null,
     created_at: endpoint.createdAt,
     updated_at: endpoint.updatedAt,
+  };
+  RECORD_FIELDS.forEach((field, i) => {
+    row[RECORD_COLUMNS[field]] = record[i];
+  });
+  return row as unknown as EndpointRow;
+}
+
+function userQuotaRejection(index: number, count: number): RejectedPatch {
+  return {
+    index,
+    field: 'user.userId',
+    reason: `the user already has ${count} endpoints (at most ${ENDPOINT_QUOTAS.endpointsPerUser})`,
+    code: 'HERALD_QUOTA_EXCEEDED',
   };
 }
 

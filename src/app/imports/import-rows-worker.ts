@@ -2,7 +2,7 @@
  * Worker-thread entry of `runtime/threaded-import-rows.ts`: reads and checks an import file's rows (CSV parsing,
  * phone numbers, quotas per endpoint) off the main thread, which meanwhile writes the previous batch.
  *
- * Messages in: `{type: 'chunk', data}` file bytes, `{type: 'end'}`. Out: `{type: 'rows', rows}`,
+ * Messages in: `{type: 'chunk', data}` file bytes, `{type: 'end'}`. Out: `{type: 'batch', batch}`,
  * `{type: 'pause' | 'resume'}` (its input backlog), `{type: 'done'}`, `{type: 'fatal', code?, field?, message}`.
  */
 import { PassThrough } from 'node:stream';
@@ -15,7 +15,7 @@ const BACKLOG_BYTES = 4 * 1024 * 1024;
 
 const port = parentPort;
 if (!port) throw new Error('import-rows-worker runs in a worker thread');
-const job = workerData as { importId: string; format: ImportFormat; fromLine: number };
+const job = workerData as { importId: string; format: ImportFormat; fromLine: number; batchSize: number };
 const input = new PassThrough({ highWaterMark: BACKLOG_BYTES });
 let paused = false;
 
@@ -40,7 +40,10 @@ input.on('drain', () => {
 });
 
 try {
-  for await (const rows of readImportRows(job, input, { bytes: 0 })) port.postMessage({ type: 'rows', rows });
+  // A batch is mostly flat lists of strings and numbers (records, patches as JSON): cheap to clone for the
+  // writer's thread, where an object per row cost more to receive than to write.
+  for await (const batch of readImportRows(job, input, { bytes: 0 }))
+    port.postMessage({ type: 'batch', batch });
   port.postMessage({ type: 'done' });
 } catch (error) {
   port.postMessage({

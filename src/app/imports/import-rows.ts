@@ -1,69 +1,94 @@
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import Papa from 'papaparse';
-import type { EndpointPatch } from '../../domain/endpoint-patch.js';
 import type { ImportFormat, ImportRowError } from '../../domain/import-job.js';
+import type { EndpointBatch } from '../../ports/endpoint-store.js';
 import { type EndpointInput, validateEndpointInput } from '../endpoints/endpoint-input.js';
+import { EndpointBatchBuilder } from './endpoint-batch-builder.js';
 import { type CsvPlan, pinpointPath, planCsvHeader, type RowProblem } from './pinpoint-csv.js';
 import { readJsonLine } from './pinpoint-json.js';
 
 /**
- * A data row of an import file, read and checked as far as it can be without the database: a validated patch,
- * an input that leaves out its channel type or address (checked against the stored endpoint when written), or
- * its errors. `line` is the row's line in the file.
+ * Rows of an import file read and checked as far as they can be without the database, in file order, ready to
+ * write as one transaction: validated patches (with the records of the endpoints they make when new), inputs
+ * that leave out their channel type or address (checked against the stored endpoint when written), and the
+ * errors of the rows that are wrong.
  */
-export type ImportRow =
-  | { readonly line: number; readonly patch: EndpointPatch }
-  | { readonly line: number; readonly partial: EndpointInput }
-  | { readonly line: number; readonly errors: readonly ImportRowError[] };
+export interface ImportBatch {
+  /** The line of the batch's last row: where a resumed import goes on once the batch is written. */
+  readonly lastLine: number;
+  readonly endpoints: EndpointBatch;
+  /** The line of each of `endpoints`' patches. */
+  readonly lines: readonly number[];
+  readonly partial: readonly { readonly line: number; readonly input: EndpointInput }[];
+  readonly errors: readonly ImportRowError[];
+}
 
 /**
- * Reads an import file into checked rows, in chunks, from the line after `fromLine`. `read.bytes` counts the
+ * Reads an import file into batches of `batchSize` rows, from the line after `fromLine`. `read.bytes` counts the
  * bytes consumed. Rows without an Id get `<importId>-<line>`, the same on every read of the file.
  *
  * @example
- * for await (const rows of readImportRows({ importId, format: 'CSV', fromLine: 0 }, spool.read(importId), { bytes: 0 })) ...
+ * for await (const batch of readImportRows({ importId, format: 'CSV', fromLine: 0, batchSize: 5000 }, spool.read(importId), { bytes: 0 })) ...
  */
 export type ImportRowReader = (
-  job: { readonly importId: string; readonly format: ImportFormat; readonly fromLine: number },
+  job: {
+    readonly importId: string;
+    readonly format: ImportFormat;
+    readonly fromLine: number;
+    readonly batchSize: number;
+  },
   source: Readable,
   read: { bytes: number },
-) => AsyncGenerator<ImportRow[]>;
+) => AsyncGenerator<ImportBatch>;
 
 /** Reads and checks the rows in this thread. */
 export const readImportRows: ImportRowReader = async function* (job, source, read) {
   const rows = job.format === 'CSV' ? csvRows(source, read) : jsonRows(source, read);
+  const endpoints = new EndpointBatchBuilder();
+  let lines: number[] = [];
+  let partial: { line: number; input: EndpointInput }[] = [];
+  let errors: ImportRowError[] = [];
+  let count = 0;
+  let lastLine = job.fromLine;
+  const take = (): ImportBatch => {
+    const batch = { lastLine, endpoints: endpoints.build(), lines, partial, errors };
+    lines = [];
+    partial = [];
+    errors = [];
+    count = 0;
+    return batch;
+  };
   for await (const chunk of rows) {
-    const out: ImportRow[] = [];
     for (const row of chunk) {
       if (row.line <= job.fromLine) continue;
+      lastLine = row.line;
+      count++;
       if ('problems' in row.result) {
-        out.push({ line: row.line, errors: row.result.problems.map((p) => ({ row: row.line, ...p })) });
-        continue;
+        for (const p of row.result.problems) errors.push({ row: row.line, ...p });
+      } else {
+        const input: EndpointInput = {
+          ...row.result.input,
+          id: row.result.input.id ?? `${job.importId}-${row.line}`,
+        };
+        if (input.channelType === undefined || input.address === undefined) {
+          partial.push({ line: row.line, input });
+        } else {
+          const checked = validateEndpointInput(input, {});
+          if ('patch' in checked) {
+            endpoints.add(checked.patch);
+            lines.push(row.line);
+          } else {
+            for (const issue of checked.issues) {
+              errors.push({ row: row.line, field: pinpointPath(issue.field), reason: issue.reason });
+            }
+          }
+        }
       }
-      const input: EndpointInput = {
-        ...row.result.input,
-        id: row.result.input.id ?? `${job.importId}-${row.line}`,
-      };
-      if (input.channelType === undefined || input.address === undefined) {
-        out.push({ line: row.line, partial: input });
-        continue;
-      }
-      const checked = validateEndpointInput(input, {});
-      if ('patch' in checked) out.push({ line: row.line, patch: checked.patch });
-      else {
-        out.push({
-          line: row.line,
-          errors: checked.issues.map((issue) => ({
-            row: row.line,
-            field: pinpointPath(issue.field),
-            reason: issue.reason,
-          })),
-        });
-      }
+      if (count >= job.batchSize) yield take();
     }
-    if (out.length > 0) yield out;
   }
+  if (count > 0) yield take();
 };
 
 /** One data row of the file: its line and either the endpoint it describes or what is wrong with it. */

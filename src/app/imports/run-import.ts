@@ -2,14 +2,13 @@ import type { EndpointPatch } from '../../domain/endpoint-patch.js';
 import { isHeraldError } from '../../domain/errors.js';
 import { type ImportJob, type ImportRowError, MAX_IMPORT_ERRORS } from '../../domain/import-job.js';
 import type { Clock } from '../../ports/clock.js';
-import type { EndpointStore } from '../../ports/endpoint-store.js';
+import type { EndpointStore, RejectedPatch } from '../../ports/endpoint-store.js';
 import type { ImportSpool } from '../../ports/import-spool.js';
 import type { ImportStore } from '../../ports/import-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SegmentStore } from '../../ports/segment-store.js';
-import type { EndpointInput } from '../endpoints/endpoint-input.js';
 import { prepareEndpointPatches } from '../endpoints/put-endpoints.js';
-import { type ImportRowReader, readImportRows } from './import-rows.js';
+import { type ImportBatch, type ImportRowReader, readImportRows } from './import-rows.js';
 import { pinpointPath } from './pinpoint-csv.js';
 
 /**
@@ -33,17 +32,47 @@ export interface RunImportDeps {
   readonly readRows?: ImportRowReader;
 }
 
-interface Batch {
-  readonly patches: EndpointPatch[];
-  /** The line of each patch. */
-  readonly lines: number[];
-  /** Rows that leave out their channel type or address: validated against the stored endpoint when flushed. */
-  readonly partial: { line: number; input: EndpointInput }[];
-  readonly errors: ImportRowError[];
-  lastLine: number;
-}
-
 const DEFAULT_BATCH_SIZE = 5000;
+
+/**
+ * Writes a batch with rows that leave out their channel type or address the general way: those rows are
+ * checked against their stored endpoints, then every patch of the batch is upserted in one call. The partial
+ * rows' problems go to `rowErrors`; `lines` gives each patch's line.
+ */
+async function writeWithPartial(
+  deps: RunImportDeps,
+  appId: string,
+  batch: ImportBatch,
+  rowErrors: ImportRowError[],
+): Promise<{ written: readonly string[]; rejected: readonly RejectedPatch[]; lines: readonly number[] }> {
+  const patches = batch.endpoints.patches.map((json) => JSON.parse(json) as EndpointPatch);
+  const lines = [...batch.lines];
+  const prepared = await prepareEndpointPatches(
+    deps.endpoints,
+    appId,
+    batch.partial.map((p) => p.input),
+  );
+  prepared.patches.forEach((patch, i) => {
+    if (patch) {
+      patches.push(patch);
+      lines.push((batch.partial[i] as { line: number }).line);
+    }
+  });
+  for (const issue of prepared.issues) {
+    rowErrors.push({
+      row: (batch.partial[issue.index] as { line: number }).line,
+      field: pinpointPath(issue.field),
+      reason: issue.reason,
+    });
+  }
+  if (patches.length === 0) return { written: [], rejected: [], lines };
+  const outcome = await deps.endpoints.upsert(appId, patches, {
+    at: deps.clock.now(),
+    mode: 'skip-rejected',
+    bulk: true,
+  });
+  return { written: outcome.written.map((e) => e.id), rejected: outcome.rejected, lines };
+}
 
 /**
  * Processes one import from its spooled file, from the line after `job.rowsRead`: rows are read and validated
@@ -73,56 +102,25 @@ export async function runImport(
   let writing: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  const settle = async (batch: Batch): Promise<void> => {
+  const settle = async (batch: ImportBatch): Promise<void> => {
     const rowErrors = [...batch.errors];
-    const patches = [...batch.patches];
-    const lines = [...batch.lines];
-    if (batch.partial.length > 0) {
-      const prepared = await prepareEndpointPatches(
-        deps.endpoints,
-        job.appId,
-        batch.partial.map((p) => p.input),
-      );
-      prepared.patches.forEach((patch, i) => {
-        if (patch) {
-          patches.push(patch);
-          lines.push((batch.partial[i] as { line: number }).line);
-        }
-      });
-      for (const issue of prepared.issues) {
-        rowErrors.push({
-          row: (batch.partial[issue.index] as { line: number }).line,
-          field: pinpointPath(issue.field),
-          reason: issue.reason,
-        });
-      }
+    const { written, rejected, lines } =
+      batch.partial.length === 0
+        ? {
+            ...(await deps.endpoints.importBatch(job.appId, batch.endpoints, { at: deps.clock.now() })),
+            lines: batch.lines,
+          }
+        : await writeWithPartial(deps, job.appId, batch, rowErrors);
+    for (const r of rejected) {
+      rowErrors.push({ row: lines[r.index] as number, field: pinpointPath(r.field), reason: r.reason });
     }
-    let written = 0;
-    if (patches.length > 0) {
-      const outcome = await deps.endpoints.upsert(job.appId, patches, {
-        at: deps.clock.now(),
-        mode: 'skip-rejected',
-        bulk: true,
-      });
-      for (const rejected of outcome.rejected) {
-        rowErrors.push({
-          row: lines[rejected.index] as number,
-          field: pinpointPath(rejected.field),
-          reason: rejected.reason,
-        });
-      }
-      written = patches.length - outcome.rejected.length;
-      if (job.segmentId && outcome.written.length > 0) {
-        await deps.segments.addMembers(
-          job.appId,
-          job.segmentId,
-          outcome.written.map((e) => e.id),
-        );
-      }
-      await deps.endpoints.afterBulkWrite?.(outcome.written.length);
+    if (job.segmentId && written.length > 0) {
+      await deps.segments.addMembers(job.appId, job.segmentId, written);
     }
+    if (written.length > 0) await deps.endpoints.afterBulkWrite?.(written.length);
     rowErrors.sort((a, b) => a.row - b.row);
-    state.processed += written;
+    // Rows, not endpoints: two rows for one id both count.
+    state.processed += lines.length - rejected.length;
     state.failed += new Set(rowErrors.map((e) => e.row)).size;
     const room = MAX_IMPORT_ERRORS - state.errors.length;
     const errorsChanged = room > 0 && rowErrors.length > 0;
@@ -143,47 +141,22 @@ export async function runImport(
     );
   };
 
-  const newBatch = (): Batch => ({
-    patches: [],
-    lines: [],
-    partial: [],
-    errors: [],
-    lastLine: state.rowsRead,
-  });
-  let batch = newBatch();
-  const flush = async () => {
-    const full = batch;
-    batch = newBatch();
-    // Validation of the next rows overlaps this batch's write; writes stay in file order.
-    await writing;
-    writing = settle(full);
-    writing.catch(() => {});
-  };
-
   try {
-    const rows = (deps.readRows ?? readImportRows)(
-      { importId: job.id, format: job.format, fromLine: job.rowsRead },
+    const batches = (deps.readRows ?? readImportRows)(
+      { importId: job.id, format: job.format, fromLine: job.rowsRead, batchSize },
       file,
       read,
     );
-    reading: for await (const chunk of rows) {
-      for (const row of chunk) {
-        batch.lastLine = row.line;
-        if ('patch' in row) {
-          batch.patches.push(row.patch);
-          batch.lines.push(row.line);
-        } else if ('partial' in row) batch.partial.push({ line: row.line, input: row.partial });
-        else batch.errors.push(...row.errors);
-        if (batch.patches.length + batch.partial.length + batch.errors.length >= batchSize) {
-          await flush();
-          if (shouldStop()) {
-            stopped = true;
-            break reading;
-          }
-        }
+    for await (const batch of batches) {
+      // Reading and checking the next rows overlaps this batch's write; writes stay in file order.
+      await writing;
+      writing = settle(batch);
+      writing.catch(() => {});
+      if (shouldStop()) {
+        stopped = true;
+        break;
       }
     }
-    if (!stopped) await flush();
     await writing;
   } catch (error) {
     file.destroy();

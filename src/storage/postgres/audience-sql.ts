@@ -1,5 +1,13 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import type { AudienceSql, EndpointRow, ListColumn, TimeBounds, TimesColumn } from '../audience-sql.js';
+import { RECORD_AT, RECORD_FIELDS, RECORD_WIDTH } from '../../domain/endpoint-record.js';
+import {
+  type AudienceSql,
+  type EndpointRow,
+  type ListColumn,
+  RECORD_COLUMNS,
+  type TimeBounds,
+  type TimesColumn,
+} from '../audience-sql.js';
 import type { Database } from '../database.js';
 
 /** Each endpoints column with the array type `unnest` reads it as. */
@@ -37,6 +45,8 @@ const COLUMNS: readonly (readonly [keyof EndpointRow, string])[] = [
   ['updated_at', 'bigint'],
 ];
 
+const TYPES = new Map(COLUMNS);
+
 const KEPT_ON_UPDATE = new Set(['app_id', 'id', 'created_at', 'last_active_at']);
 
 /** The first planner statistics are taken after this many rows, then each time the table may have grown tenfold. */
@@ -62,6 +72,24 @@ export function postgresAudienceSql(): AudienceSql {
       const arrays = COLUMNS.map(([column, type]) => sql`${rows.map((r) => r[column])}::${sql.raw(type)}[]`);
       await sql`insert into endpoints (${sql.join(COLUMNS.map(([c]) => sql.ref(c)))})
         select * from unnest(${sql.join(arrays)})`.execute(db);
+    },
+
+    // The same statement from records: one array per record field, the app id and times as single parameters.
+    async insertEndpointRecords(db, { appId, at, records, rows, inactive }) {
+      if (rows.length === 0) return;
+      const columns = RECORD_FIELDS.map((field) => RECORD_COLUMNS[field]);
+      const arrays = RECORD_FIELDS.map((_, f) => {
+        const values: unknown[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i] as number;
+          values[i] = f === RECORD_AT.active && inactive.has(row) ? 0 : records[row * RECORD_WIDTH + f];
+        }
+        return sql`${values}::${sql.raw(TYPES.get(columns[f] as keyof EndpointRow) as string)}[]`;
+      });
+      await sql`insert into endpoints (app_id, ${sql.join(columns.map((c) => sql.ref(c)))}, last_active_at, created_at, updated_at)
+        select ${appId}::text, u.*, null::bigint, ${at}::bigint, ${at}::bigint from unnest(${sql.join(arrays)}) as u`.execute(
+        db,
+      );
     },
 
     async writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {

@@ -1,5 +1,13 @@
 import { CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
-import type { AudienceSql, EndpointRow, ListColumn, TimeBounds, TimesColumn } from '../audience-sql.js';
+import { RECORD_FIELDS, RECORD_WIDTH } from '../../domain/endpoint-record.js';
+import {
+  type AudienceSql,
+  type EndpointRow,
+  type ListColumn,
+  RECORD_COLUMNS,
+  type TimeBounds,
+  type TimesColumn,
+} from '../audience-sql.js';
 import type { Database } from '../database.js';
 
 const COLUMNS = [
@@ -40,6 +48,22 @@ const KEPT_ON_UPDATE = new Set(['app_id', 'id', 'created_at', 'last_active_at'])
 // SQLite takes at most 32,766 parameters per statement.
 const ROWS_PER_STATEMENT = Math.floor(32_000 / COLUMNS.length);
 
+/**
+ * Where each column's value comes from when a record is inserted: the record field at that offset, or (negative)
+ * the app id, the time of the write, or null.
+ */
+const APP = -1;
+const AT = -2;
+const NULL = -3;
+const RECORD_SOURCES = COLUMNS.map((column) => {
+  if (column === 'app_id') return APP;
+  if (column === 'created_at' || column === 'updated_at') return AT;
+  const field = RECORD_FIELDS.findIndex((f) => RECORD_COLUMNS[f] === column);
+  return field === -1 ? NULL : field;
+});
+
+const ACTIVE_COLUMN = COLUMNS.indexOf('active');
+
 /** Multi-row statements by row count: the SQL text is the statement cache's key, so it must repeat exactly. */
 const insertSql = new Map<number, string>();
 function insertStatement(rows: number): string {
@@ -70,6 +94,25 @@ export function sqliteAudienceSql(): AudienceSql {
     // SQLite's upsert costs what an insert does: one statement for both.
     insertEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {
       return this.writeEndpointRows(db, rows);
+    },
+
+    async insertEndpointRecords(db, { appId, at, records, rows, inactive }) {
+      const width = COLUMNS.length;
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        const count = Math.min(ROWS_PER_STATEMENT, rows.length - start);
+        const parameters: unknown[] = new Array(count * width);
+        let p = 0;
+        for (let r = start; r < start + count; r++) {
+          const row = rows[r] as number;
+          const base = row * RECORD_WIDTH;
+          for (const source of RECORD_SOURCES) {
+            parameters[p++] =
+              source >= 0 ? records[base + source] : source === APP ? appId : source === AT ? at : null;
+          }
+          if (inactive.has(row)) parameters[p - width + ACTIVE_COLUMN] = 0;
+        }
+        await db.executeQuery(CompiledQuery.raw(insertStatement(count), parameters));
+      }
     },
 
     async writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {
