@@ -1,4 +1,5 @@
-import type { Endpoint } from './endpoint.js';
+import { DEMOGRAPHIC_FIELDS, type Endpoint, LOCATION_FIELDS } from './endpoint.js';
+import type { EndpointPatch } from './endpoint-patch.js';
 import { parseInstant } from './instant.js';
 
 /** One value of an endpoint record: text, a number, or null for a field the endpoint leaves out. */
@@ -94,6 +95,69 @@ export function appendEndpointRecord(out: RecordValue[], endpoint: Endpoint): vo
     jsonOrNull(timesOf(endpoint.attributes)),
     jsonOrNull(timesOf(userAttributes)),
   );
+}
+
+/**
+ * Appends the record of the endpoint `patch` makes when its id is new: `appendEndpointRecord` of
+ * `applyEndpointPatch(undefined, patch)`, without building the endpoint (an import makes a million of them).
+ * Adds the names of its attributes, metrics and user attributes to `names`. False, with nothing appended, when
+ * the patch lacks the channel type or the address a new endpoint needs.
+ *
+ * @example
+ * appendNewEndpointRecord(records, { id: 'e1', channelType: 'SMS', address: '+16505551234' }, names);
+ */
+export function appendNewEndpointRecord(
+  out: RecordValue[],
+  patch: EndpointPatch,
+  names: { attributes: Set<string>; metrics: Set<string>; userAttributes: Set<string> },
+): boolean {
+  if (patch.channelType === undefined || patch.address === undefined) return false;
+  const location = (patch.location ?? {}) as Readonly<Record<string, string | number | null | undefined>>;
+  const demographic = (patch.demographic ?? {}) as Readonly<Record<string, string | null | undefined>>;
+  const attributes = presentLists(patch.attributes, names.attributes);
+  const userAttributes = presentLists(patch.user?.userAttributes, names.userAttributes);
+  const metrics: Record<string, number> = {};
+  for (const name in patch.metrics) {
+    const value = patch.metrics[name];
+    if (value === null || value === undefined) continue;
+    metrics[name] = value;
+    names.metrics.add(name);
+  }
+  out.push(
+    patch.id,
+    patch.channelType,
+    patch.address,
+    (patch.endpointStatus ?? 'ACTIVE') === 'ACTIVE' ? 1 : 0,
+    patch.optOut === 'ALL' ? 1 : 0,
+    patch.effectiveDate ?? null,
+    patch.requestId ?? null,
+    patch.user?.userId ?? null,
+  );
+  for (const field of LOCATION_FIELDS) out.push(location[field] ?? null);
+  for (const field of DEMOGRAPHIC_FIELDS) out.push(demographic[field] ?? null);
+  out.push(
+    JSON.stringify(attributes),
+    JSON.stringify(metrics),
+    JSON.stringify(userAttributes),
+    jsonOrNull(timesOf(attributes)),
+    jsonOrNull(timesOf(userAttributes)),
+  );
+  return true;
+}
+
+/** The lists given with values (an empty list removes a name, which a new endpoint has not got anyway). */
+function presentLists(
+  lists: Readonly<Record<string, readonly string[]>> | undefined,
+  names: Set<string>,
+): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const name in lists) {
+    const values = lists[name] as readonly string[];
+    if (values.length === 0) continue;
+    out[name] = values;
+    names.add(name);
+  }
+  return out;
 }
 
 /**

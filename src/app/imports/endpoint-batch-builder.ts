@@ -1,5 +1,5 @@
-import { applyEndpointPatch, type EndpointPatch } from '../../domain/endpoint-patch.js';
-import { appendEndpointRecord, attributeKeysOf, type RecordValue } from '../../domain/endpoint-record.js';
+import type { EndpointPatch } from '../../domain/endpoint-patch.js';
+import { appendNewEndpointRecord, type RecordValue } from '../../domain/endpoint-record.js';
 import type { EndpointBatch } from '../../ports/endpoint-store.js';
 
 /**
@@ -14,28 +14,33 @@ import type { EndpointBatch } from '../../ports/endpoint-store.js';
 export class EndpointBatchBuilder {
   private patches: string[] = [];
   private records: RecordValue[] = [];
-  private keys = new Set<string>();
+  private names = newNames();
 
   get size(): number {
     return this.patches.length;
   }
 
   add(patch: EndpointPatch): void {
-    // The app and the times are the store's to fill in; a record leaves them out.
-    const result = applyEndpointPatch(undefined, patch, { appId: '', at: 0 });
     // Rows that leave out their channel type or address are partial rows, never batched here.
-    if (!result.ok) throw new Error(`an import batch takes patches with a ${result.field}`);
-    appendEndpointRecord(this.records, result.endpoint);
-    for (const key of attributeKeysOf(result.endpoint)) this.keys.add(key);
+    if (!appendNewEndpointRecord(this.records, patch, this.names))
+      throw new Error('an import batch takes patches with a channel type and an address');
     this.patches.push(JSON.stringify(patch));
   }
 
   /** The batch so far; the builder starts a new one. */
   build(): EndpointBatch {
-    const batch = { patches: this.patches, records: this.records, keys: [...this.keys] };
+    const keys: string[] = [];
+    for (const name of this.names.attributes) keys.push(`attributes\u0000${name}`);
+    for (const name of this.names.metrics) keys.push(`metrics\u0000${name}`);
+    for (const name of this.names.userAttributes) keys.push(`userAttributes\u0000${name}`);
+    const batch = { patches: this.patches, records: this.records, keys };
     this.patches = [];
     this.records = [];
-    this.keys = new Set();
+    this.names = newNames();
     return batch;
   }
+}
+
+function newNames() {
+  return { attributes: new Set<string>(), metrics: new Set<string>(), userAttributes: new Set<string>() };
 }
