@@ -335,6 +335,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const inboxSink = createInboxSink({
     inbox,
     ids,
+    now: () => clock.now(),
+    local: engine.localInbox,
     onStored: (count) => {
       if (count > 0) engine?.wakeInbox();
     },

@@ -15,13 +15,19 @@ export interface InboxEntry {
  * (app, channel, provider event id).
  *
  * @example
- * const fresh = await inbox.append(entries); // how many were new
+ * const fresh = await inbox.append(entries); // ids of the new ones
  * const batch = await inbox.claim({ limit: 500, now, leaseMs: 30_000 });
  * await inbox.complete(batch.map((e) => e.id), now);
  */
 export interface InboxStore {
-  /** Inserts the new events, ignores the ones already stored; returns how many were new. */
-  append(entries: readonly Omit<InboxEntry, 'attempts'>[]): Promise<number>;
+  /**
+   * Inserts the new events, ignores the ones already stored; returns the ids of the new ones. With `lockedUntil`,
+   * they are stored already leased (one attempt) by a process that will work on them itself.
+   */
+  append(
+    entries: readonly Omit<InboxEntry, 'attempts'>[],
+    options?: { lockedUntil?: number },
+  ): Promise<string[]>;
   /** Leases unprocessed events (oldest first) for `leaseMs`. */
   claim(options: { limit: number; now: number; leaseMs: number }): Promise<InboxEntry[]>;
   complete(ids: readonly string[], now: number): Promise<void>;

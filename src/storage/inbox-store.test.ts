@@ -29,9 +29,39 @@ describeEachDatabase('KyselyInboxStore', (db) => {
   });
 
   it('stores an event once, however often the provider sends it', async () => {
-    expect(await inbox.append([entry('i1', 'wamid.1:delivered'), entry('i2', 'wamid.1:read')])).toBe(2);
-    expect(await inbox.append([entry('i3', 'wamid.1:delivered')])).toBe(0);
-    expect(await inbox.backlog(2_000)).toEqual({ count: 2, oldestAgeMs: 1_000 });
+    expect(await inbox.append([entry('i1', 'wamid.1:delivered'), entry('i2', 'wamid.1:read')])).toEqual([
+      'i1',
+      'i2',
+    ]);
+    expect(
+      await inbox.append([
+        entry('i3', 'wamid.1:delivered'),
+        entry('i4', 'wamid.1:sent'),
+        entry('i5', 'wamid.1:sent'),
+      ]),
+    ).toEqual(['i4']);
+    expect(await inbox.backlog(2_000)).toEqual({ count: 3, oldestAgeMs: 1_000 });
+  });
+
+  it('stores events already leased to the process that will work on them', async () => {
+    expect(await inbox.append([entry('i1', 'e1'), entry('i2', 'e2')], { lockedUntil: 1_500 })).toEqual([
+      'i1',
+      'i2',
+    ]);
+    expect(await inbox.claim({ limit: 10, now: 1_400, leaseMs: 500 })).toEqual([]);
+    // A crash: once the lease runs out they are claimed like any other, their first attempt counted.
+    expect(
+      (await inbox.claim({ limit: 10, now: 1_501, leaseMs: 500 })).map((e) => [e.id, e.attempts]),
+    ).toEqual([
+      ['i1', 2],
+      ['i2', 2],
+    ]);
+  });
+
+  it('stores thousands of events of one group commit in one call', async () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => entry(`i${String(i).padStart(5, '0')}`, `e${i}`));
+    expect(await inbox.append([...many, entry('dup', 'e7')])).toHaveLength(5_000);
+    expect((await inbox.backlog(2_000)).count).toBe(5_000);
   });
 
   it('leases events oldest first, gives them back after the lease or a release, and purges processed ones', async () => {

@@ -1,7 +1,28 @@
 import type { Kysely } from 'kysely';
 import type { ChannelEvent } from '../domain/channel-event.js';
 import type { InboxEntry, InboxStore } from '../ports/inbox-store.js';
+import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
+
+// Every verified webhook event is written here before the provider hears 200: a cached raw statement, not the
+// query builder. `on conflict do nothing` is the deduplication on (app, channel, event id); `returning` names the
+// events that were new.
+const INBOX_ROWS = new BulkInsert(
+  'inbox',
+  [
+    'id',
+    'app_id',
+    'channel_id',
+    'sender_key',
+    'event_id',
+    'event_type',
+    'payload',
+    'received_at',
+    'locked_until',
+    'attempts',
+  ],
+  { onConflict: 'nothing', returning: 'id' },
+);
 
 export class KyselyInboxStore implements InboxStore {
   constructor(
@@ -9,28 +30,31 @@ export class KyselyInboxStore implements InboxStore {
     private readonly dialect: DialectName,
   ) {}
 
-  async append(entries: readonly Omit<InboxEntry, 'attempts'>[]): Promise<number> {
-    if (entries.length === 0) return 0;
-    const result = await this.db
-      .insertInto('inbox')
-      .values(
-        entries.map((e) => ({
-          id: e.id,
-          app_id: e.appId,
-          channel_id: e.channelId,
-          sender_key: e.senderKey,
-          event_id: e.event.eventId,
-          event_type: e.event.type,
-          payload: JSON.stringify(e.event),
-          received_at: e.receivedAt,
-          processed_at: null,
-          locked_until: null,
-          attempts: 0,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['app_id', 'channel_id', 'event_id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  async append(
+    entries: readonly Omit<InboxEntry, 'attempts'>[],
+    options: { lockedUntil?: number } = {},
+  ): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const lockedUntil = options.lockedUntil ?? null;
+    const attempts = options.lockedUntil === undefined ? 0 : 1;
+    const rows = entries.map((e) => [
+      e.id,
+      e.appId,
+      e.channelId,
+      e.senderKey,
+      e.event.eventId,
+      e.event.type,
+      JSON.stringify(e.event),
+      e.receivedAt,
+      lockedUntil,
+      attempts,
+    ]);
+    // One transaction even when the rows take several statements: one commit per group of webhooks.
+    const stored =
+      rows.length <= INBOX_ROWS.rowsPerStatement
+        ? await INBOX_ROWS.run(this.db, this.dialect, rows)
+        : await this.db.transaction().execute((trx) => INBOX_ROWS.run(trx, this.dialect, rows));
+    return stored.map((row) => String(row.id));
   }
 
   async claim(options: { limit: number; now: number; leaseMs: number }): Promise<InboxEntry[]> {

@@ -3,6 +3,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { ClaimedJob } from '../../ports/send-queue.js';
 import { EventDeliverer, type EventDelivererDeps } from '../events/event-deliverer.js';
 import { InboxProcessor, type InboxProcessorDeps } from './inbox-processor.js';
+import { LocalInbox } from './local-inbox.js';
 import { type MaintenanceDeps, runMaintenance } from './maintenance.js';
 import { PollingLoop } from './polling-loop.js';
 import { requestConsent, type SendMessageDeps } from './send-message.js';
@@ -20,7 +21,7 @@ export interface DeliveryEngineOptions extends SenderRunnerOptions {
 
 export interface DeliveryEngineDeps {
   readonly runner: Omit<SenderRunnerDeps, 'onWindowClosed' | 'afterHold' | 'options'>;
-  readonly inbox: Omit<InboxProcessorDeps, 'wake' | 'onHeld'>;
+  readonly inbox: Omit<InboxProcessorDeps, 'wake' | 'onHeld' | 'local'>;
   readonly deliverer: Omit<EventDelivererDeps, 'workerId'>;
   readonly maintenance: MaintenanceDeps;
   readonly consent: Pick<SendMessageDeps, 'enqueue' | 'conversations' | 'clock' | 'ids' | 'findLocale'>;
@@ -36,6 +37,8 @@ export interface DeliveryEngineDeps {
  */
 export class DeliveryEngine {
   readonly sendWorker: SendWorker;
+  /** Webhook events stored by this process, handed to its inbox processor without a round trip to the table. */
+  readonly localInbox: LocalInbox;
   private readonly loops: PollingLoop[];
   private readonly inboxLoop: PollingLoop;
   private started = false;
@@ -52,8 +55,11 @@ export class DeliveryEngine {
       },
       options.workerId,
     );
+    const { leaseMs, batchSize } = deps.inbox.options;
+    this.localInbox = new LocalInbox({ leaseMs, capacity: 10 * batchSize, marginMs: leaseMs / 4 });
     const processor = new InboxProcessor({
       ...deps.inbox,
+      local: this.localInbox,
       wake: (senderKey) => this.wake(senderKey),
       onHeld: (job) => this.consentFor(job),
     });
@@ -84,6 +90,7 @@ export class DeliveryEngine {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.localInbox.start();
     this.sendWorker.start();
     for (const loop of this.loops) loop.start();
   }
@@ -101,6 +108,9 @@ export class DeliveryEngine {
     if (!this.started) return;
     this.started = false;
     await Promise.all([this.sendWorker.stop(), ...this.loops.map((l) => l.stop())]);
+    // Events handed over but not processed go back to the table now rather than when their lease runs out.
+    const { inbox, clock } = this.deps.inbox;
+    await inbox.release(this.localInbox.stop(), clock.now());
   }
 
   private async holdFor(job: ClaimedJob): Promise<{ holdUntil: number } | undefined> {

@@ -15,6 +15,7 @@ import type { MessageLedger, ProviderStatusUpdate } from '../../ports/message-le
 import type { ClaimedJob, SendQueue } from '../../ports/send-queue.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
 import type { EventPublisher } from '../events/event-publisher.js';
+import type { LocalInbox } from './local-inbox.js';
 import { canonicalInboundAddress } from './recipient-address.js';
 import type { RecipientHasher } from './recipient-hasher.js';
 import type { SendRequest, SendResult } from './send-message.js';
@@ -39,6 +40,8 @@ export interface InboundAudience {
 
 export interface InboxProcessorDeps {
   readonly inbox: InboxStore;
+  /** Events this process stored, handed over in memory; taken before the table is claimed. */
+  readonly local?: LocalInbox;
   readonly ledger: MessageLedger;
   readonly queue: SendQueue;
   readonly conversations: ConversationStore;
@@ -70,6 +73,9 @@ export interface InboxProcessorDeps {
   };
 }
 
+const TABLE_CLAIM_EVERY_MS = 1_000;
+const MIN_TABLE_CLAIM = 50;
+
 /**
  * Processes stored webhook events: statuses into the ledger (in batches, monotonic), inbound messages (stored,
  * opening WhatsApp's window, releasing held messages, marking read, STOP/START keywords, the expiry notice), LINE
@@ -77,17 +83,28 @@ export interface InboxProcessorDeps {
  * idempotent, so an event processed twice after a crash changes nothing more.
  */
 export class InboxProcessor {
+  private lastTableClaim = Number.NEGATIVE_INFINITY;
+
   constructor(private readonly deps: InboxProcessorDeps) {}
 
   /** Processes one batch; returns how many events it took. */
   async processBatch(): Promise<number> {
     const { deps } = this;
     const now = deps.clock.now();
-    const batch = await deps.inbox.claim({
-      limit: deps.options.batchSize,
-      now,
-      leaseMs: deps.options.leaseMs,
-    });
+    const limit = deps.options.batchSize;
+    const local = deps.local?.take(limit, now) ?? [];
+    // The table holds what other processes stored, retries and what a crash left; under a steady stream of local
+    // events it is still claimed from at least once a second.
+    let claimed: InboxEntry[] = [];
+    if (local.length < limit || now - this.lastTableClaim >= TABLE_CLAIM_EVERY_MS) {
+      this.lastTableClaim = now;
+      claimed = await deps.inbox.claim({
+        limit: Math.max(limit - local.length, MIN_TABLE_CLAIM),
+        now,
+        leaseMs: deps.options.leaseMs,
+      });
+    }
+    const batch = claimed.length === 0 ? local : [...claimed, ...local];
     if (batch.length === 0) return 0;
 
     const done: string[] = [];
@@ -114,9 +131,10 @@ export class InboxProcessor {
     }
     await deps.inbox.complete(done, deps.clock.now());
     if (retry.length > 0) await deps.inbox.release(retry, deps.clock.now() + 2_000);
+    const processed = new Set(done);
     deps.metrics.inboxProcessed(
       done.length,
-      batch.filter((e) => done.includes(e.id)).map((e) => Math.max(0, now - e.receivedAt) / 1000),
+      batch.filter((e) => processed.has(e.id)).map((e) => Math.max(0, now - e.receivedAt) / 1000),
     );
     return batch.length;
   }
