@@ -17,7 +17,7 @@ const chunks = (text: string, size: number) =>
   );
 
 describe('threadedImportRows', () => {
-  it('reads the same rows as the in-thread reader, whatever the chunking of the bytes', async () => {
+  it('reads the same batches as the in-thread reader, whatever the chunking of the bytes and the readers', async () => {
     const lines = ['Id,ChannelType,Address,Attributes.Tags,Metrics.m'];
     for (let i = 0; i < 3000; i++) {
       lines.push(
@@ -34,6 +34,11 @@ describe('threadedImportRows', () => {
     const threaded = await collect(threadedImportRows()(job, chunks(text, 4099), read));
     const direct = await collect(readImportRows(job, chunks(text, 65_536), { bytes: 0 }));
     expect(threaded).toEqual(direct);
+    for (const readers of [1, 3]) {
+      expect(await collect(threadedImportRows(readers)(job, chunks(text, 1500), { bytes: 0 }))).toEqual(
+        direct,
+      );
+    }
     expect(threaded.map((b) => b.lastLine)).toEqual([1100, 2100, 3001]);
     expect(threaded.flatMap((b) => b.lines)).toHaveLength(3000 - 99 - 5 - 4);
     expect(threaded.flatMap((b) => b.errors)).toHaveLength(5);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -7,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { ImportBatch, ImportRowReader } from '../app/imports/import-rows.js';
 import { type ErrorCode, HeraldError } from '../domain/errors.js';
 
-/** Batches waiting for the writer before the file stops being read. */
-const MAX_QUEUED_BATCHES = 2;
+/** Batches waiting for the writer (across the readers) before the file stops being read. */
+const MAX_QUEUED_BATCHES = 4;
 
 type WorkerMessage =
   | { type: 'batch'; batch: ImportBatch }
@@ -18,65 +19,83 @@ type WorkerMessage =
   | { type: 'fatal'; message: string; code?: ErrorCode; field?: string };
 
 /**
- * Reads an import's rows in a worker thread: this thread streams the file's bytes to it and takes checked rows
- * back, so parsing and validating the next rows (most of an import's CPU) runs beside the database writes of the
- * current batch. Both sides hold back: the file pauses while the worker has a backlog of bytes or this thread a
- * backlog of rows. The worker ends with the import (or when the reader is closed early).
+ * Reads an import's rows in worker threads: this thread streams the file's bytes to them and takes checked
+ * batches back, so parsing and validating the next rows (most of an import's CPU) runs beside the database writes
+ * of the current batch. Checking a row (phone numbers above all) costs about twice what writing it does, so
+ * `readers` threads (two by default, fewer on a machine with fewer cores) share the batches: each parses the
+ * whole file and checks every `readers`-th batch, and batches are handed on in file order. Both sides hold back:
+ * the file pauses while a reader has a backlog of bytes or this thread a backlog of batches. The workers end
+ * with the import (or when the reader is closed early).
+ *
+ * Never deadlocks on its own backlog: a queued batch means its bytes, and so those of every earlier batch, went
+ * to every reader, so the batch this thread waits for can always be finished without more of the file.
  *
  * @example
  * const runner = new ImportRunner({ ...deps, readRows: threadedImportRows() });
  */
-export function threadedImportRows(): ImportRowReader {
+export function threadedImportRows(readers = Math.min(2, availableParallelism())): ImportRowReader {
   return async function* (job, source: Readable, read) {
-    const worker = startWorker(job);
-    let queue: ImportBatch[] = [];
-    let done = false;
+    const workers = Array.from({ length: readers }, (_, index) =>
+      startWorker({ ...job, share: { index, of: readers } }),
+    );
+    const queues: ImportBatch[][] = workers.map(() => []);
+    const done = workers.map(() => false);
+    const full = workers.map(() => false);
+    let queued = 0;
+    let turn = 0;
     let failure: unknown;
-    let workerFull = false;
     let wake: (() => void) | undefined;
     const flow = () => {
-      if (workerFull || queue.length >= MAX_QUEUED_BATCHES) source.pause();
+      if (full.includes(true) || queued >= MAX_QUEUED_BATCHES) source.pause();
       else source.resume();
     };
     const fail = (error: unknown) => {
       failure ??= error;
       wake?.();
     };
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'batch') queue.push(message.batch);
-      else if (message.type === 'pause') workerFull = true;
-      else if (message.type === 'resume') workerFull = false;
-      else if (message.type === 'done') done = true;
-      else
-        fail(
-          message.code
-            ? new HeraldError(message.code, message.message, message.field ? { field: message.field } : {})
-            : new Error(message.message),
-        );
-      flow();
-      wake?.();
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!done) fail(new Error(`the import's reader thread stopped (exit code ${code})`));
+    workers.forEach((worker, i) => {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'batch') {
+          (queues[i] as ImportBatch[]).push(message.batch);
+          queued++;
+        } else if (message.type === 'pause') full[i] = true;
+        else if (message.type === 'resume') full[i] = false;
+        else if (message.type === 'done') done[i] = true;
+        else
+          fail(
+            message.code
+              ? new HeraldError(message.code, message.message, message.field ? { field: message.field } : {})
+              : new Error(message.message),
+          );
+        flow();
+        wake?.();
+      });
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (!done[i]) fail(new Error(`the import's reader thread stopped (exit code ${code})`));
+      });
     });
     source.on('data', (chunk: Buffer) => {
       read.bytes += chunk.length;
-      worker.postMessage({ type: 'chunk', data: chunk });
+      for (const worker of workers) worker.postMessage({ type: 'chunk', data: chunk });
     });
-    source.on('end', () => worker.postMessage({ type: 'end' }));
+    source.on('end', () => {
+      for (const worker of workers) worker.postMessage({ type: 'end' });
+    });
     source.on('error', fail);
     try {
       for (;;) {
-        if (queue.length > 0) {
-          const batches = queue;
-          queue = [];
+        const next = (queues[turn] as ImportBatch[]).shift();
+        if (next) {
+          queued--;
+          turn = (turn + 1) % workers.length;
           flow();
-          for (const batch of batches) yield batch;
+          yield next;
           continue;
         }
         if (failure) throw failure;
-        if (done) return;
+        // Batches are numbered without gaps: when the reader whose turn it is has none left, nobody has.
+        if (done.every(Boolean)) return;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
@@ -84,7 +103,7 @@ export function threadedImportRows(): ImportRowReader {
       }
     } finally {
       source.destroy();
-      await worker.terminate();
+      await Promise.all(workers.map((worker) => worker.terminate()));
     }
   };
 }

@@ -8,14 +8,13 @@
 import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isHeraldError } from '../../domain/errors.js';
-import type { ImportFormat } from '../../domain/import-job.js';
-import { readImportRows } from './import-rows.js';
+import { type ImportRowReader, readImportRows } from './import-rows.js';
 
 const BACKLOG_BYTES = 4 * 1024 * 1024;
 
 const port = parentPort;
 if (!port) throw new Error('import-rows-worker runs in a worker thread');
-const job = workerData as { importId: string; format: ImportFormat; fromLine: number; batchSize: number };
+const job = workerData as Parameters<ImportRowReader>[0];
 const input = new PassThrough({ highWaterMark: BACKLOG_BYTES });
 let paused = false;
 

@@ -37,6 +37,12 @@ export type ImportRowReader = (
     readonly format: ImportFormat;
     readonly fromLine: number;
     readonly batchSize: number;
+    /**
+     * This reader's share of the batches when several read the same file side by side: batch `n` (from 0) is
+     * this reader's when `n % of === index`. Every reader parses every row (batch boundaries are counted the
+     * same way by all), but checks and builds only the rows of its own batches. Every batch when left out.
+     */
+    readonly share?: { readonly index: number; readonly of: number };
   },
   source: Readable,
   read: { bytes: number },
@@ -51,12 +57,17 @@ export const readImportRows: ImportRowReader = async function* (job, source, rea
   let errors: ImportRowError[] = [];
   let count = 0;
   let lastLine = job.fromLine;
+  let batchNumber = 0;
+  let mine = true;
+  const turn = () => {
+    mine = job.share === undefined || batchNumber % job.share.of === job.share.index;
+  };
+  turn();
   const take = (): ImportBatch => {
     const batch = { lastLine, endpoints: endpoints.build(), lines, partial, errors };
     lines = [];
     partial = [];
     errors = [];
-    count = 0;
     return batch;
   };
   for await (const chunk of rows) {
@@ -64,37 +75,56 @@ export const readImportRows: ImportRowReader = async function* (job, source, rea
       if (row.line <= job.fromLine) continue;
       lastLine = row.line;
       count++;
-      if ('problems' in row.result) {
-        for (const p of row.result.problems) errors.push({ row: row.line, ...p });
-      } else {
-        const input: EndpointInput = {
-          ...row.result.input,
-          id: row.result.input.id ?? `${job.importId}-${row.line}`,
-        };
-        if (input.channelType === undefined || input.address === undefined) {
-          partial.push({ line: row.line, input });
+      if (mine) {
+        const result = resultOf(row);
+        if ('problems' in result) {
+          for (const p of result.problems) errors.push({ row: row.line, ...p });
         } else {
-          const checked = validateEndpointInput(input, {});
-          if ('patch' in checked) {
-            endpoints.add(checked.patch);
-            lines.push(row.line);
+          const input: EndpointInput = {
+            ...result.input,
+            id: result.input.id ?? `${job.importId}-${row.line}`,
+          };
+          if (input.channelType === undefined || input.address === undefined) {
+            partial.push({ line: row.line, input });
           } else {
-            for (const issue of checked.issues) {
-              errors.push({ row: row.line, field: pinpointPath(issue.field), reason: issue.reason });
+            const checked = validateEndpointInput(input, {});
+            if ('patch' in checked) {
+              endpoints.add(checked.patch);
+              lines.push(row.line);
+            } else {
+              for (const issue of checked.issues) {
+                errors.push({ row: row.line, field: pinpointPath(issue.field), reason: issue.reason });
+              }
             }
           }
         }
       }
-      if (count >= job.batchSize) yield take();
+      if (count >= job.batchSize) {
+        if (mine) yield take();
+        count = 0;
+        batchNumber++;
+        turn();
+      }
     }
   }
-  if (count > 0) yield take();
+  if (count > 0 && mine) yield take();
 };
 
-/** One data row of the file: its line and either the endpoint it describes or what is wrong with it. */
-interface FileRow {
-  readonly line: number;
-  readonly result: { input: Omit<EndpointInput, 'id'> & { id?: string } } | { problems: RowProblem[] };
+type FileResult = { input: Omit<EndpointInput, 'id'> & { id?: string } } | { problems: RowProblem[] };
+
+/**
+ * One data row of the file: its line, and the endpoint it describes or what is wrong with it, read only when
+ * asked (`resultOf`): a reader that leaves the row to another never reads it.
+ */
+type FileRow =
+  | { readonly line: number; readonly result: FileResult }
+  | { readonly line: number; readonly cells: string[]; readonly plan: CsvPlan }
+  | { readonly line: number; readonly json: string };
+
+function resultOf(row: FileRow): FileResult {
+  if ('result' in row) return row.result;
+  if ('cells' in row) return row.plan.read(row.cells);
+  return readJsonLine(row.json);
 }
 
 /**
@@ -135,7 +165,7 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
         continue;
       }
       if (record.length === 1 && record[0] === '') continue;
-      rows.push({ line: first, result: plan.read(record) });
+      rows.push({ line: first, cells: record, plan });
     }
     if (rows.length > 0) yield rows;
   }
@@ -190,7 +220,7 @@ async function* jsonRows(file: Readable, read: { bytes: number }): AsyncGenerato
   for await (const text of lines) {
     line++;
     if (text.trim() === '') continue;
-    yield [{ line, result: readJsonLine(text) }];
+    yield [{ line, json: text }];
   }
 }
 
