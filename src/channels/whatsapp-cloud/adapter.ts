@@ -13,7 +13,7 @@ import type { AdapterDeps } from '../../ports/channel-provider.js';
 import { metaFailure, parseMetaError } from '../meta/meta-failure.js';
 import { metaMessageBody } from '../meta/meta-message-body.js';
 import type { WhatsAppCloudCredentials, WhatsAppCloudOptions, WhatsAppCloudSender } from './config.js';
-import { whatsAppWebhook } from './webhook.js';
+import { type WhatsAppWebhookSettings, whatsAppWebhook } from './webhook.js';
 
 type GraphResponse =
   | { readonly kind: 'response'; readonly status: number; readonly text: string }
@@ -35,6 +35,8 @@ const MAX_TEMPLATE_PAGES = 100;
 export class WhatsAppCloudAdapter implements ChannelAdapter {
   private readonly origin: string;
   private readonly pathPrefix: string;
+  /** Built once: every webhook request (thousands a second under load) uses the same. */
+  private readonly webhookSettings: WhatsAppWebhookSettings;
 
   constructor(
     private readonly config: {
@@ -48,6 +50,13 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     this.origin = base.origin;
     // A base URL may carry a path (the sandbox mounted at /sandbox/whatsapp): keep it in front of every call.
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
+    const { clock } = deps;
+    this.webhookSettings = {
+      appSecret: config.credentials.appSecret,
+      verifyToken: config.credentials.verifyToken,
+      phoneNumberId: config.sender.phoneNumberId,
+      now: () => clock.now(),
+    };
   }
 
   async send(message: OutboundMessage): Promise<SendOutcome> {
@@ -152,14 +161,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   }
 
   handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
-    return Promise.resolve(
-      whatsAppWebhook(request, {
-        appSecret: this.config.credentials.appSecret,
-        verifyToken: this.config.credentials.verifyToken,
-        phoneNumberId: this.config.sender.phoneNumberId,
-        now: () => this.deps.clock.now(),
-      }),
-    );
+    return Promise.resolve(whatsAppWebhook(request, this.webhookSettings));
   }
 
   private messagesPath(): string {
