@@ -426,6 +426,25 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect((await store.get('a1', 'e2'))?.createdAt).toBe(T0 + 1);
   });
 
+  it("keeps a stored endpoint's place with its user in a bulk write, as in any other write", async () => {
+    const store = await setUp(db());
+    const full = Array.from({ length: 15 }, (_, i) =>
+      whatsapp(`u${i}`, `+1650555${String(1100 + i)}`, { user: { userId: 'full' } }),
+    );
+    await store.upsert('a1', full, { at: T0 });
+    const outcome = await store.upsert(
+      'a1',
+      [
+        whatsapp('new', '+16505550001', { user: { userId: 'full' } }),
+        whatsapp('u3', '+16505551103', { user: { userId: 'full' } }),
+      ],
+      { at: T0 + 1, bulk: true, mode: 'skip-rejected' },
+    );
+    expect(outcome.written.map((e) => e.id)).toEqual(['u3']);
+    expect(outcome.rejected).toEqual([expect.objectContaining({ index: 0, field: 'user.userId' })]);
+    expect(await store.get('a1', 'new')).toBeUndefined();
+  });
+
   it('writes an import batch exactly as a skip-rejected bulk upsert of its patches would', async () => {
     const store = await setUp(db());
     const upsert = vi.spyOn(store, 'upsert');
@@ -460,6 +479,8 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
       [whatsapp('n7', '+16505550007'), whatsapp('n7', '+16505550008', { metrics: { m: 3 } })],
       // A name the app has not used yet.
       [whatsapp('n8', '+16505550010', { attributes: { fresh: ['x'] } })],
+      // A stored endpoint of a full user keeps its place (counted once, not refused as a sixteenth).
+      [whatsapp('u0', '+16505551100', { user: { userId: 'full' } }), whatsapp('n9', '+16505550011')],
     ];
     const expected: unknown[] = [];
     const actual: unknown[] = [];

@@ -110,7 +110,7 @@ export class KyselyEndpointStore implements EndpointStore {
     try {
       return await this.upsertOnce(appId, patches, options, true);
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      if (!isUniqueViolation(error) && !(error instanceof RepeatCarefully)) throw error;
       return this.upsertOnce(appId, patches, options, false);
     }
   }
@@ -179,6 +179,19 @@ export class KyselyEndpointStore implements EndpointStore {
         inPatchOrder,
       );
       await this.checkUserQuota(trx, appId, pending, stored, rejected, inPatchOrder);
+      // A stored endpoint taken for new was merged with nothing and counted as new for its user; the plain
+      // insert catches it unless it was refused, so refused ones are looked for.
+      if (
+        optimistic &&
+        rejected.length > 0 &&
+        (await this.anyStored(
+          trx,
+          appId,
+          rejected.map((r) => (patches[r.index] as EndpointPatch).id),
+        ))
+      ) {
+        throw new RepeatCarefully();
+      }
       if (rejected.length > 0 && options.mode !== 'skip-rejected') {
         return { written: [], rejected: sortRejected(rejected), deactivated: [], counted: undefined };
       }
@@ -445,17 +458,8 @@ export class KyselyEndpointStore implements EndpointStore {
 
     const outcome = await this.db.transaction().execute(async (trx) => {
       await this.sql.beginBulk(trx);
-      // Where inserting a stored id fails (PostgreSQL), the insert itself is the check.
-      if (!this.sql.insertFailsOnDuplicates) {
-        const stored = await trx
-          .selectFrom('endpoints')
-          .select('id')
-          .where('app_id', '=', appId)
-          .where(this.sql.inList('id', ids))
-          .limit(1)
-          .execute();
-        if (stored.length > 0) return undefined;
-      }
+      // Where inserting a stored id fails (PostgreSQL), the insert itself is the check for the rows it writes.
+      if (!this.sql.insertFailsOnDuplicates && (await this.anyStored(trx, appId, ids))) return undefined;
 
       const rejected: RejectedPatch[] = [];
       const rows: number[] = [];
@@ -487,6 +491,19 @@ export class KyselyEndpointStore implements EndpointStore {
         }
         rows.push(i);
       }
+      // A stored endpoint among the refused rows would have counted twice for its user; the insert does not
+      // see it, so it is looked for here.
+      if (
+        this.sql.insertFailsOnDuplicates &&
+        rejected.length > 0 &&
+        (await this.anyStored(
+          trx,
+          appId,
+          rejected.map((r) => ids[r.index] as string),
+        ))
+      ) {
+        return undefined;
+      }
 
       const winners = new Map<string, number>();
       const inactive = new Set<number>();
@@ -513,6 +530,17 @@ export class KyselyEndpointStore implements EndpointStore {
     });
     if (outcome && counted) this.knownKeys.set(appId, counted);
     return outcome;
+  }
+
+  private async anyStored(trx: Kysely<Database>, appId: string, ids: readonly string[]): Promise<boolean> {
+    const found = await trx
+      .selectFrom('endpoints')
+      .select('id')
+      .where('app_id', '=', appId)
+      .where(this.sql.inList('id', ids))
+      .limit(1)
+      .execute();
+    return found.length > 0;
   }
 
   async delete(appId: string, endpointId: string): Promise<Endpoint | undefined> {
@@ -702,6 +730,9 @@ export function toEndpoint(row: Row): Endpoint {
     ...(row.last_active_at !== null ? { lastActiveAt: Number(row.last_active_at) } : {}),
   };
 }
+
+/** An optimistic write found it assumed wrongly: rolled back, and repeated reading every endpoint. */
+class RepeatCarefully extends Error {}
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
