@@ -95,10 +95,11 @@ export interface AudienceSql {
   /** One of the list's values, read as a time, is within `bounds`. Never NULL. */
   timesWithin(column: TimesColumn, name: string, bounds: TimeBounds): RawBuilder<SqlBool>;
   /**
-   * `e` restricted to one app, written so the planner walks the app's rows in primary-key order. A segment scans
-   * most of an app; reaching each row through a secondary index instead costs a primary-key search per row.
+   * `e` restricted to one app (and to the ids after `afterId`), written so that the planner walks the app's rows
+   * in primary-key order. A segment scans most of an app; reaching each row through a secondary index instead
+   * costs a primary-key search per row.
    */
-  inApp(appId: string): RawBuilder<SqlBool>;
+  inApp(appId: string, afterId?: string): RawBuilder<SqlBool>;
   /** The metric's value, NULL when the endpoint has none. */
   metric(name: string): RawBuilder<number | null>;
   /**

@@ -168,11 +168,10 @@ export class KyselySegmentStore implements SegmentStore {
     let query = this.db
       .selectFrom('endpoints as e')
       .selectAll('e')
-      .where(this.sql.inApp(appId))
+      .where(this.sql.inApp(appId, options.afterId))
       .where(where)
       .orderBy('e.id')
       .limit(options.limit);
-    if (options.afterId !== undefined) query = query.where('e.id', '>', options.afterId);
     if (options.endpointIds !== undefined) {
       if (options.endpointIds.length === 0) return [];
       query = query.where('e.id', 'in', [...options.endpointIds]);

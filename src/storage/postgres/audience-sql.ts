@@ -105,7 +105,10 @@ export function postgresAudienceSql(): AudienceSql {
 
     json: (value) => (value === null ? null : JSON.stringify(value)),
 
-    inApp: (appId) => sql<SqlBool>`e.app_id = ${appId}`,
+    inApp: (appId, afterId) =>
+      afterId === undefined
+        ? sql<SqlBool>`e.app_id = ${appId}`
+        : sql<SqlBool>`(e.app_id = ${appId} and e.id > ${afterId})`,
 
     listHasAny(column: ListColumn, name, values) {
       return sql<boolean>`coalesce((${sql.ref(`e.${column}`)} -> ${name}::text) ?| ${[...values]}::text[], false)`;

@@ -128,8 +128,10 @@ export function sqliteAudienceSql(): AudienceSql {
 
     // Both indexes start with app_id and SQLite rates them alike, so it may pick the narrower (app_id, user_id)
     // and search the primary key once per row: 4x slower over a million endpoints. A range on the key's second
-    // column (true of every id) makes the primary key the better-rated path.
-    inApp: (appId) => sql<SqlBool>`(e.app_id = ${appId} and e.id >= '')`,
+    // column (true of every id) makes the primary key the better-rated path. Exactly one range: given two lower
+    // bounds, SQLite seeks by one and filters by the other, and a page after `afterId` would start from the top.
+    inApp: (appId, afterId) =>
+      sql<SqlBool>`(e.app_id = ${appId} and e.id ${afterId === undefined ? sql`>= ''` : sql`> ${afterId}`})`,
 
     listHasAny(column: ListColumn, name, values) {
       const { from, key } = listValues(column, name);

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { shapedStatement } from './shaped-statement.js';
 
 /**
  * Kysely's SQLite driver prepares every query anew. Preparing costs as much as running for the wide multi-row
@@ -10,7 +11,7 @@ import type { SqliteDatabase } from 'kysely';
  * new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
  */
 export function withStatementCache(sqlite: Database, capacity = 200): SqliteDatabase {
-  const cache = new Map<string, Statement>();
+  const cache = new Map<string, Cached>();
   return {
     close: () => {
       cache.clear();
@@ -18,21 +19,27 @@ export function withStatementCache(sqlite: Database, capacity = 200): SqliteData
     },
     prepare: (sql: string) => {
       const cached = cache.get(sql);
-      if (cached && !cached.busy) {
+      if (cached && !cached.statement.busy) {
         // Re-inserting keeps the map in least-recently-used order.
         cache.delete(sql);
         cache.set(sql, cached);
-        return cached;
+        return cached.shaped;
       }
       const statement = sqlite.prepare(sql);
+      const shaped = shapedStatement(statement);
       if (!cached) {
-        cache.set(sql, statement);
+        cache.set(sql, { statement, shaped });
         if (cache.size > capacity) {
           const oldest = cache.keys().next().value;
           if (oldest !== undefined) cache.delete(oldest);
         }
       }
-      return statement;
+      return shaped;
     },
   };
+}
+
+interface Cached {
+  readonly statement: Statement;
+  readonly shaped: SqliteStatement;
 }
