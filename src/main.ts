@@ -224,7 +224,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   };
   const send = (request: SendRequest) => sendMessage(sendDeps, request);
   engine = new DeliveryEngine({
-    runner: { queue, channels, directory, events, metrics, clock, logger, random: Math.random },
+    runner: { queue, channels, directory, events, metrics, clock, logger, random: Math.random, endpoints },
     inbox: {
       inbox,
       ledger,

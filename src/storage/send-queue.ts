@@ -469,7 +469,7 @@ export class KyselySendQueue implements SendQueue {
         at: now,
         ...(error && to !== 'awaiting_window' ? { error } : {}),
         ...(s.job.payload.campaign ? { campaignId: s.job.payload.campaign.campaignId } : {}),
-        ...(s.job.payload.endpoint ? { endpointId: s.job.payload.endpoint.id } : {}),
+        ...(s.job.payload.endpointId ? { endpointId: s.job.payload.endpointId } : {}),
       });
     }
     await trx

@@ -131,6 +131,45 @@ describeEachDatabase('custom-delivery campaigns: Pinpoint’s payload in batches
     });
   });
 
+  it('sends each endpoint as it is when the message goes out, and not at all once it is deleted', async () => {
+    const receiver = (await live.call('POST', '/sandbox/custom/_control/receivers', { body: {} })).body as {
+      id: string;
+      deliveryUri: string;
+    };
+    const items = ['ep-0', 'ep-1', 'ep-2'].map((id) => ({
+      id,
+      channelType: 'CUSTOM',
+      address: `${id}@example.com`,
+      attributes: { Tier: ['silver'] },
+    }));
+    expect((await app.call('PUT', '/endpoints', { items })).status).toBe(200);
+    const segmentId = (await app.call('POST', '/segments', { name: 'all' })).body.id;
+    // One message a second: ep-1 and ep-2 go out one and two seconds after the fan-out queued them.
+    const created = await app.call('POST', '/campaigns', {
+      name: 'paced',
+      segmentId,
+      message: {
+        channelType: 'CUSTOM',
+        deliveryUri: receiver.deliveryUri,
+        endpointTypes: ['CUSTOM'],
+        data: '{}',
+      },
+      limits: { messagesPerSecond: 1 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await activitiesWhen(app, created.body.id, (i) => i[0]?.queued === 3, 'the fan-out');
+    expect((await app.call('PUT', '/endpoints/ep-1', { attributes: { Tier: ['gold'] } })).status).toBe(200);
+    expect((await app.call('DELETE', '/endpoints/ep-2')).status).toBe(204);
+
+    const [run] = await activitiesWhen(app, created.body.id, (i) => i[0]?.state === 'COMPLETED', 'the run');
+    expect(run).toMatchObject({ queued: 3, sent: 2, failed: { HERALD_ENDPOINT_DELETED: 1 } });
+    const batches = (await live.call('GET', `/sandbox/custom/_control/receivers/${receiver.id}/batches`)).body
+      .items as { payload: { Endpoints: Record<string, { Attributes: Record<string, string[]> }> } }[];
+    const sent = Object.assign({}, ...batches.map((b) => b.payload.Endpoints));
+    expect(Object.keys(sent).sort()).toEqual(['ep-0', 'ep-1']);
+    expect(sent['ep-1'].Attributes).toEqual({ Tier: ['gold'] });
+  });
+
   it('refuses a receiver that does not pass Pinpoint’s HEAD check, and a function that is not registered', async () => {
     const segmentId = (await app.call('POST', '/segments', { name: 'all' })).body.id;
     // No receiver answers there: the HEAD check gets a 404.

@@ -24,8 +24,6 @@ export interface CompiledTreatment {
   readonly endpointTypes: ReadonlySet<ChannelType>;
   /** Free-form WhatsApp: only endpoints whose 24-hour window is open get it. */
   readonly needsWindow: boolean;
-  /** Custom deliveries carry the endpoint in the job (Pinpoint's payload needs it). */
-  readonly carriesEndpoint: boolean;
 }
 
 export interface CompileDeps {
@@ -85,7 +83,6 @@ export async function compileCampaign(deps: CompileDeps, campaign: Campaign): Pr
       needsWindow:
         (provider.customerServiceWindow ?? channel.channelType === 'WHATSAPP') &&
         builder.contentKind !== 'template',
-      carriesEndpoint: custom,
     });
   }
   return out;

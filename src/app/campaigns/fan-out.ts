@@ -185,7 +185,7 @@ export async function fanOutPage(
           channelId: channel.id,
           to: c.to,
           content: built.content,
-          ...(treatment.carriesEndpoint ? { endpoint } : {}),
+          endpointId: endpoint.id,
           campaign: {
             campaignId: campaign.id,
             treatmentId: treatment.id,

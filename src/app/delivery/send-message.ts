@@ -268,7 +268,7 @@ function jobPayload(request: SendRequest, channel: Channel, to: string): SendJob
     channelId: channel.id,
     to,
     content: request.content,
-    ...(request.endpoint ? { endpoint: request.endpoint } : {}),
+    ...(request.endpoint ? { endpointId: request.endpoint.id } : {}),
     ...(request.campaign ? { campaign: request.campaign } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Endpoint } from '../../domain/endpoint.js';
 import type { HeraldEvent } from '../../domain/herald-event.js';
 import { isFreeForm } from '../../domain/message-content.js';
 import { retryDelayMs } from '../../domain/retry-backoff.js';
@@ -8,6 +9,7 @@ import type { ChannelProvider } from '../../ports/channel-provider.js';
 import type { ChannelStore } from '../../ports/channel-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeliveryMetrics } from '../../ports/delivery-metrics.js';
+import type { EndpointStore } from '../../ports/endpoint-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ClaimedJob, JobSettlement, SendQueue } from '../../ports/send-queue.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
@@ -44,6 +46,8 @@ export interface SenderRunnerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
+  /** Custom channels send the endpoint with the message (Pinpoint's payload). */
+  readonly endpoints: Pick<EndpointStore, 'getMany'>;
   /** A message hit WhatsApp's closed window: hold it and ask for consent. Returns false when that is not possible. */
   readonly onWindowClosed: (job: ClaimedJob) => Promise<{ holdUntil: number } | undefined>;
   /** After a hold is recorded: send the consent template if it has not gone out. */
@@ -278,18 +282,22 @@ export class SenderRunner {
     const byChannel = new Map<string, ClaimedJob[]>();
     for (const job of jobs) {
       const key = `${job.payload.appId}\u0000${job.payload.channelId}`;
-      byChannel.set(key, [...(byChannel.get(key) ?? []), job]);
+      const group = byChannel.get(key);
+      if (group) group.push(job);
+      else byChannel.set(key, [job]);
     }
-    for (const group of byChannel.values()) {
-      const first = group[0]!;
+    for (const claimed of byChannel.values()) {
+      const first = claimed[0]!;
       let adapter: ChannelAdapter;
       let providerKind: string;
+      let channelType: string;
       try {
         const found = await this.deps.directory.adapterFor(first.payload.appId, first.payload.channelId);
         adapter = found.adapter;
         providerKind = found.channel.provider;
+        channelType = found.channel.channelType;
       } catch (error) {
-        for (const job of group) {
+        for (const job of claimed) {
           this.settle({
             kind: 'failed',
             job,
@@ -301,19 +309,64 @@ export class SenderRunner {
         }
         continue;
       }
+      let group: OutboundJob[];
+      try {
+        group =
+          channelType === 'CUSTOM' ? await this.withEndpoints(claimed) : claimed.map((job) => ({ job }));
+      } catch (error) {
+        // The jobs stay claimed until their lease runs out, then run again: nothing is lost.
+        this.deps.logger.error(
+          { err: error, senderKey: this.senderKey },
+          'could not read the endpoints to send',
+        );
+        continue;
+      }
       if (adapter.sendBatch && (adapter.maxBatchSize ?? 1) > 1)
         this.sendBatches(adapter, providerKind, group);
-      else for (const job of group) this.sendInOrder(adapter, providerKind, job);
+      else for (const item of group) this.sendInOrder(adapter, providerKind, item);
     }
   }
 
+  /**
+   * A custom channel sends Pinpoint's payload, which holds the endpoint: read them all in one query. A message
+   * whose endpoint was deleted after it was queued is not sent.
+   */
+  private async withEndpoints(jobs: readonly ClaimedJob[]): Promise<OutboundJob[]> {
+    const ids = [...new Set(jobs.flatMap((job) => (job.payload.endpointId ? [job.payload.endpointId] : [])))];
+    const appId = jobs[0]?.payload.appId;
+    const found =
+      ids.length === 0 || appId === undefined ? [] : await this.deps.endpoints.getMany(appId, ids);
+    const byId = new Map(found.map((endpoint) => [endpoint.id, endpoint]));
+    const group: OutboundJob[] = [];
+    for (const job of jobs) {
+      const { endpointId } = job.payload;
+      if (endpointId === undefined) {
+        group.push({ job });
+        continue;
+      }
+      const endpoint = byId.get(endpointId);
+      if (endpoint) group.push({ job, endpoint });
+      else
+        this.settle({
+          kind: 'failed',
+          job,
+          error: {
+            code: 'HERALD_ENDPOINT_DELETED',
+            message: `endpoint ${endpointId} was deleted before the message went out`,
+          },
+        });
+    }
+    return group;
+  }
+
   /** One call at a time per recipient, in claim order. */
-  private sendInOrder(adapter: ChannelAdapter, providerKind: string, job: ClaimedJob): void {
+  private sendInOrder(adapter: ChannelAdapter, providerKind: string, item: OutboundJob): void {
+    const { job } = item;
     this.inFlight += 1;
     const previous = this.recipientChains.get(job.recipientHash) ?? Promise.resolve();
     const next = previous.then(async () => {
       try {
-        const outcome = await this.call(providerKind, () => adapter.send(toOutbound(job)));
+        const outcome = await this.call(providerKind, () => adapter.send(toOutbound(item)));
         await this.record(providerKind, job, outcome);
       } finally {
         this.release();
@@ -331,26 +384,29 @@ export class SenderRunner {
    * batch is recorded before the call; a batch claimed again after a crash is sent as the same set, in the same
    * order, so the provider's idempotency key (derived from the set) makes the resend a no-op.
    */
-  private sendBatches(adapter: ChannelAdapter, providerKind: string, jobs: readonly ClaimedJob[]): void {
+  private sendBatches(adapter: ChannelAdapter, providerKind: string, items: readonly OutboundJob[]): void {
     const size = adapter.maxBatchSize ?? 1;
-    const resumed = new Map<string, ClaimedJob[]>();
-    const groups = new Map<string, ClaimedJob[]>();
-    for (const job of jobs) {
-      if (job.batchKey !== undefined) {
-        resumed.set(job.batchKey, [...(resumed.get(job.batchKey) ?? []), job]);
-        continue;
-      }
-      const key = JSON.stringify([job.payload.content, job.payload.campaign ?? null]);
-      groups.set(key, [...(groups.get(key) ?? []), job]);
+    const resumed = new Map<string, OutboundJob[]>();
+    const groups = new Map<string, OutboundJob[]>();
+    const add = (map: Map<string, OutboundJob[]>, key: string, item: OutboundJob) => {
+      const members = map.get(key);
+      if (members) members.push(item);
+      else map.set(key, [item]);
+    };
+    for (const item of items) {
+      const { job } = item;
+      if (job.batchKey !== undefined) add(resumed, job.batchKey, item);
+      else add(groups, JSON.stringify([job.payload.content, job.payload.campaign ?? null]), item);
     }
-    const batches: { key: string; jobs: ClaimedJob[]; fresh: boolean }[] = [];
+    const batches: { key: string; jobs: OutboundJob[]; fresh: boolean }[] = [];
     for (const [key, members] of resumed) batches.push({ key, jobs: members, fresh: false });
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += size)
         batches.push({ key: randomUUID(), jobs: group.slice(i, i + size), fresh: true });
     }
     for (const batch of batches) {
-      const members = [...batch.jobs].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+      const sorted = [...batch.jobs].sort((a, b) => (a.job.messageId < b.job.messageId ? -1 : 1));
+      const members = sorted.map((item) => item.job);
       this.inFlight += members.length;
       void (async () => {
         try {
@@ -360,7 +416,7 @@ export class SenderRunner {
               batch.key,
             );
           }
-          const outcomes = await this.call(providerKind, () => adapter.sendBatch!(members.map(toOutbound)));
+          const outcomes = await this.call(providerKind, () => adapter.sendBatch!(sorted.map(toOutbound)));
           if (Array.isArray(outcomes)) {
             await Promise.all(
               members.map((job, j) => this.record(providerKind, job, outcomes[j] ?? missingOutcome())),
@@ -508,13 +564,19 @@ export class SenderRunner {
   }
 }
 
-function toOutbound(job: ClaimedJob): OutboundMessage {
+/** A claimed job and, for a custom channel, the endpoint its payload carries. */
+interface OutboundJob {
+  readonly job: ClaimedJob;
+  readonly endpoint?: Endpoint;
+}
+
+function toOutbound({ job, endpoint }: OutboundJob): OutboundMessage {
   return {
     messageId: job.messageId,
     to: job.payload.to,
     content: job.payload.content,
     attempt: job.attempts,
-    ...(job.payload.endpoint ? { endpoint: job.payload.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(job.payload.campaign ? { campaign: job.payload.campaign } : {}),
   };
 }
