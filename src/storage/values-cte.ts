@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { createQueryId, createRawBuilder, type RawBuilder, RawNode, sql, ValueNode } from 'kysely';
 import type { DialectName } from './database.js';
 
 export type ValueType = 'text' | 'bigint' | 'integer';
@@ -16,11 +16,41 @@ export function valuesCte(
   columns: readonly (readonly [string, ValueType])[],
   rows: readonly (readonly unknown[])[],
 ): RawBuilder<unknown> {
-  const tuples = rows.map(
-    (row) =>
-      sql`(${sql.join(columns.map(([, type], i) => sql`CAST(${row[i] ?? null} AS ${sql.raw(type)})`))})`,
-  );
-  return sql`${sql.ref(name)}(${sql.join(columns.map(([column]) => sql.ref(column)))}) AS (VALUES ${sql.join(tuples)})`;
+  const parameters: ValueNode[] = [];
+  for (const row of rows)
+    for (let i = 0; i < columns.length; i++) parameters.push(ValueNode.create(row[i] ?? null));
+  // One node holding every value, its SQL around them cached by shape: built from `sql` fragments, a thousand
+  // rows made tens of thousands of builder objects per statement, the most the send path allocated.
+  return createRawBuilder({
+    queryId: createQueryId(),
+    rawNode: RawNode.create(fragments(name, columns, rows.length), parameters),
+  });
+}
+
+const fragmentCache = new Map<string, readonly string[]>();
+
+/** The SQL between the values: `"v"("id", "n") AS (VALUES (CAST(`, ` AS text), CAST(`, ... ` AS integer)))`. */
+function fragments(
+  name: string,
+  columns: readonly (readonly [string, ValueType])[],
+  rowCount: number,
+): readonly string[] {
+  const key = `${name}\u0000${columns.map(([c, t]) => `${c}:${t}`).join(',')}\u0000${rowCount}`;
+  const cached = fragmentCache.get(key);
+  if (cached) return cached;
+  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+  const out: string[] = [`${quote(name)}(${columns.map(([c]) => quote(c)).join(', ')}) AS (VALUES (CAST(`];
+  for (let r = 0; r < rowCount; r++) {
+    columns.forEach(([, type], i) => {
+      const last = i === columns.length - 1;
+      if (!last) out.push(` AS ${type}), CAST(`);
+      else out.push(r === rowCount - 1 ? ` AS ${type})))` : ` AS ${type})), (CAST(`);
+    });
+  }
+  // Chunks repeat a few sizes; a bound keeps odd sizes from piling up.
+  if (fragmentCache.size > 500) fragmentCache.clear();
+  fragmentCache.set(key, out);
+  return out;
 }
 
 /**
