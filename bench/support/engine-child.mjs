@@ -45,6 +45,8 @@ const commands = {
   },
   async memory() {
     peak = Math.max(peak, process.memoryUsage().rss);
+    // With HERALD_BENCH_ENGINE_FLAGS=--expose-gc: what is live, not what V8 has not collected yet.
+    globalThis.gc?.();
     const usage = process.memoryUsage();
     return {
       rssMb: mb(usage.rss),
