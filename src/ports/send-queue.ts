@@ -1,5 +1,4 @@
 import type { ChannelType } from '../domain/channel-type.js';
-import type { Endpoint } from '../domain/endpoint.js';
 import type { MessageContent } from '../domain/message-content.js';
 import type { MessageStatus } from '../domain/message-status.js';
 import type { OutboxWriter } from './event-outbox.js';

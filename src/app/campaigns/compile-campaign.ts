@@ -69,7 +69,6 @@ export async function compileCampaign(deps: CompileDeps, campaign: Campaign): Pr
         { field },
       );
     }
-    const custom = treatment.message.channelType === 'CUSTOM';
     out.push({
       id: treatment.id,
       ...(treatment.name === undefined ? {} : { name: treatment.name }),
