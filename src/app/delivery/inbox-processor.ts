@@ -106,7 +106,20 @@ export class InboxProcessor {
     }
     const batch = claimed.length === 0 ? local : [...claimed, ...local];
     if (batch.length === 0) return 0;
+    try {
+      return await this.processEntries(batch, now);
+    } catch (error) {
+      // A failed batch (a deadlock, a lost connection) is tried again in seconds, not when its lease runs out.
+      await deps.inbox.release(
+        batch.map((e) => e.id),
+        deps.clock.now() + 2_000,
+      );
+      throw error;
+    }
+  }
 
+  private async processEntries(batch: readonly InboxEntry[], now: number): Promise<number> {
+    const { deps } = this;
     const done: string[] = [];
     const retry: string[] = [];
     const statuses = batch.filter((e): e is InboxEntry & { event: StatusEvent } => e.event.type === 'status');
