@@ -41,6 +41,8 @@ export interface ServerOptions {
  * Builds the HTTP server: zod validation (unknown fields rejected), one error envelope, the OpenAPI document at
  * `/openapi.json` and its browsable reference at `/docs`. It knows nothing of the routes it registers.
  */
+const VERBOSE_LEVELS = new Set(['debug', 'trace']);
+
 export async function createServer(options: ServerOptions): Promise<HeraldFastify> {
   const app = Fastify({
     loggerInstance: options.logger as never,
@@ -71,21 +73,27 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback hooks, not async ones: they run on every request, webhooks included, and a promise per hook per
+  // request is measurable there.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    return payload;
+    done();
   });
   // One line per request, by route pattern: the URL itself can hold ids and addresses.
-  app.addHook('onResponse', async (request, reply) => {
-    const line = {
-      reqId: request.id,
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    };
-    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
-    else request.log.debug(line, 'request');
+  app.addHook('onResponse', (request, reply, done) => {
+    const failed = reply.statusCode >= 500;
+    if (failed || VERBOSE_LEVELS.has(request.log.level)) {
+      const line = {
+        reqId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      };
+      if (failed) request.log.error(line, 'request failed');
+      else request.log.debug(line, 'request');
+    }
+    done();
   });
 
   await app.register(swagger, {

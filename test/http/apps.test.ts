@@ -202,6 +202,21 @@ describeEachDatabase('apps and API keys over HTTP', (db) => {
     expect(second.json()).toEqual({ items: [expect.objectContaining({ name: 'c' })], nextCursor: null });
   });
 
+  it('answers every request, errors included, with its request id: the caller’s own or a new one', async () => {
+    const given = await herald.server.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'trace-42' },
+    });
+    expect(given.headers['x-request-id']).toBe('trace-42');
+    const fresh = await herald.server.inject({ method: 'GET', url: '/v1/apps' });
+    expect(fresh.statusCode).toBe(401);
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const unknown = await herald.server.inject({ method: 'GET', url: '/nowhere' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('serves health, readiness, the OpenAPI document and the reference page', async () => {
     expect((await herald.server.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await herald.server.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
