@@ -310,16 +310,7 @@ export class KyselyEndpointStore implements EndpointStore {
     const userIds = new Set<string>();
     for (const { endpoint } of pending.values()) if (endpoint.user?.userId) userIds.add(endpoint.user.userId);
     if (userIds.size === 0) return;
-    const counts = new Map<string, number>();
-    const rows = await trx
-      .selectFrom('endpoints')
-      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('app_id', '=', appId)
-      .where(this.sql.inList('user_id', [...userIds]))
-      .where((eb) => eb.not(this.sql.inList('id', [...pending.keys()])))
-      .groupBy('user_id')
-      .execute();
-    for (const row of rows) if (row.user_id !== null) counts.set(row.user_id, Number(row.n));
+    const counts = await this.countByUser(trx, appId, userIds, [...pending.keys()]);
     // Endpoints the user already had first (a stable partition keeps patch order within each part).
     const member = (entry: Pending) =>
       stored.get(entry.endpoint.id)?.user?.userId === entry.endpoint.user?.userId;
@@ -468,17 +459,7 @@ export class KyselyEndpointStore implements EndpointStore {
         const userId = records[i * RECORD_WIDTH + RECORD_AT.userId];
         if (typeof userId === 'string') users.add(userId);
       }
-      const perUser = new Map<string, number>();
-      if (users.size > 0) {
-        const counts = await trx
-          .selectFrom('endpoints')
-          .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('app_id', '=', appId)
-          .where(this.sql.inList('user_id', [...users]))
-          .groupBy('user_id')
-          .execute();
-        for (const row of counts) if (row.user_id !== null) perUser.set(row.user_id, Number(row.n));
-      }
+      const perUser = users.size > 0 ? await this.countByUser(trx, appId, users) : new Map<string, number>();
       for (let i = 0; i < count; i++) {
         const userId = records[i * RECORD_WIDTH + RECORD_AT.userId];
         if (typeof userId === 'string' && userId !== '') {
@@ -530,6 +511,25 @@ export class KyselyEndpointStore implements EndpointStore {
     });
     if (outcome && counted) this.knownKeys.set(appId, counted);
     return outcome;
+  }
+
+  /** How many stored endpoints each user has, leaving out `exceptIds` (those being rewritten). */
+  private async countByUser(
+    trx: Kysely<Database>,
+    appId: string,
+    userIds: ReadonlySet<string>,
+    exceptIds: readonly string[] = [],
+  ): Promise<Map<string, number>> {
+    let query = trx
+      .selectFrom('endpoints')
+      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('app_id', '=', appId)
+      .where(this.sql.inList('user_id', [...userIds]));
+    if (exceptIds.length > 0) query = query.where((eb) => eb.not(this.sql.inList('id', exceptIds)));
+    const counts = new Map<string, number>();
+    for (const row of await query.groupBy('user_id').execute())
+      if (row.user_id !== null) counts.set(row.user_id, Number(row.n));
+    return counts;
   }
 
   private async anyStored(trx: Kysely<Database>, appId: string, ids: readonly string[]): Promise<boolean> {
