@@ -61,6 +61,10 @@ interface SenderConfig {
   readonly checkedAt: number;
 }
 
+/** A batch of outcomes that could not be written is tried again this many times, this much later each time. */
+const MAX_SETTLE_RETRIES = 5;
+const SETTLE_RETRY_MS = 100;
+
 /** Throttling halves the rate for this long. */
 const THROTTLE_COOLDOWN_MS = 30_000;
 
@@ -84,6 +88,7 @@ export class SenderRunner {
   private pending: JobSettlement[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private settleFailures = 0;
   private wakeUp: (() => void) | undefined;
   private slotFreed: (() => void) | undefined;
   private lastWorkAt: number;
@@ -539,24 +544,45 @@ export class SenderRunner {
       const batch = this.pending;
       this.pending = [];
       if (batch.length === 0) return;
+      const events: HeraldEvent[] = [];
+      let changes: Awaited<ReturnType<SendQueue['settle']>>;
       try {
         await this.deps.events.prepare(batch.map((s) => s.job.payload.appId));
-        const events: HeraldEvent[] = [];
-        const changes = await this.deps.queue.settle(
+        changes = await this.deps.queue.settle(
           batch,
           this.deps.clock.now(),
           this.deps.events.writerFor(events),
         );
+        this.settleFailures = 0;
+      } catch (error) {
+        // Nothing of the batch was written (one transaction). A transient failure (PostgreSQL resolving a deadlock
+        // with the status updates of the same messages) is retried in a moment; left alone, the jobs would stay
+        // claimed until their lease ran out and every message in the batch would stall that long.
+        this.settleFailures += 1;
+        const retry = this.settleFailures <= MAX_SETTLE_RETRIES;
+        this.deps.logger[retry ? 'warn' : 'error'](
+          { err: error, senderKey: this.senderKey, count: batch.length, attempt: this.settleFailures },
+          retry ? 'could not record send outcomes; retrying' : 'could not record send outcomes',
+        );
+        if (retry) {
+          this.pending = [...batch, ...this.pending];
+          this.flushTimer ??= setTimeout(() => void this.flush(), SETTLE_RETRY_MS * this.settleFailures);
+        } else {
+          // The jobs stay claimed until their lease runs out, then run again: nothing is lost.
+          this.settleFailures = 0;
+        }
+        return;
+      }
+      try {
         this.deps.events.publish(events);
         const counts = new Map<string, number>();
         for (const change of changes) counts.set(change.status, (counts.get(change.status) ?? 0) + 1);
         for (const [status, count] of counts) this.deps.metrics.statusChanged(status, count);
         for (const s of batch) if (s.kind === 'hold') await this.deps.afterHold(s.job);
       } catch (error) {
-        // The jobs stay claimed until their lease runs out, then run again: nothing is lost.
         this.deps.logger.error(
           { err: error, senderKey: this.senderKey, count: batch.length },
-          'could not record send outcomes',
+          'could not finish recording send outcomes',
         );
       }
     });
