@@ -130,8 +130,15 @@ export async function runCampaignFanout(
       )
     ).items;
     sent = now?.sent ?? 0;
-    const memory = await engine.command<{ rssMb: number }>('memory');
-    ctx.log(`sent ${sent} of ${ctx.size}; engine RSS ${memory.rssMb.toFixed(0)} MB`);
+    const memory = await engine.command<{
+      rssMb: number;
+      heapUsedMb: number;
+      heapTotalMb: number;
+      externalMb: number;
+    }>('memory');
+    ctx.log(
+      `sent ${sent} of ${ctx.size}; engine RSS ${memory.rssMb.toFixed(0)} MB, JS heap ${memory.heapUsedMb.toFixed(0)} of ${memory.heapTotalMb.toFixed(0)} MB, external ${memory.externalMb.toFixed(0)} MB`,
+    );
     if ((now?.pending ?? 1) === 0) break;
     if ((performance.now() - sendStarted) / 1000 > 3_600) throw new Error('sending took over an hour');
   }

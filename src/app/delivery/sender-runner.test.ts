@@ -56,4 +56,68 @@ describe('SenderRunner', () => {
     ]);
     expect(logged).toContain('warn could not record send outcomes; retrying');
   });
+
+  it('stops claiming while outcomes wait to be written, and queues one write behind the running one', async () => {
+    let claimed = 0;
+    let settleCalls = 0;
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // A provider that accepts at once and a database that cannot write outcomes until the gate opens.
+    const deps = {
+      channels: {
+        findBySenderKey: async () => [{ provider: 'custom', limits: { messagesPerSecond: 1_000_000 } }],
+      },
+      directory: {
+        provider: () => {
+          throw new Error('no provider facts in this test');
+        },
+        adapterFor: async () => ({
+          adapter: { send: async () => ({ ok: true, providerMessageId: 'p' }) },
+          channel: { provider: 'custom', channelType: 'SMS' },
+        }),
+      },
+      queue: {
+        claim: async (_: string, { limit }: { limit: number }) => {
+          // A round trip, as to a database: the loop must not starve the timers.
+          await new Promise((resolve) => setImmediate(resolve));
+          return Array.from({ length: limit }, () => job(String(++claimed)));
+        },
+        settle: async () => {
+          settleCalls += 1;
+          await gate;
+          return [];
+        },
+        acquireLease: async () => true,
+        releaseLease: async () => {},
+      },
+      events: { prepare: async () => {}, writerFor: () => () => {}, publish: () => {} },
+      metrics: { statusChanged: () => {}, sendOutcome: () => {}, sendLatency: () => {} },
+      afterHold: async () => {},
+      clock: { now: () => Date.now() },
+      random: () => 0.5,
+      logger: { warn: () => {}, error: () => {} },
+      options: {
+        batchSize: 10,
+        maxInFlight: 20,
+        flushMs: 1,
+        claimLingerMs: 1,
+        pollMs: 5,
+        idleMs: 60_000,
+        jobLeaseMs: 60_000,
+        senderLeaseMs: 60_000,
+      },
+    } as unknown as SenderRunnerDeps;
+    const runner = new SenderRunner(deps, 'sms:1', 'w1');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Two batches of outcomes waiting, at most one claim more in flight: not everything the provider would take.
+    expect(claimed).toBeLessThanOrEqual(40);
+    expect(settleCalls).toBe(1);
+    openGate();
+    await expect.poll(() => claimed, { timeout: 2_000 }).toBeGreaterThan(100);
+    await runner.stop();
+    // Every write took all that was pending: a handful of writes, not one per settled job past the batch size.
+    expect(settleCalls).toBeLessThan(claimed / 5);
+  });
 });

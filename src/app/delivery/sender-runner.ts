@@ -88,6 +88,8 @@ export class SenderRunner {
   private pending: JobSettlement[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** A flush is queued behind the one running: it will take everything pending, so no other is needed. */
+  private flushQueued = false;
   private settleFailures = 0;
   private wakeUp: (() => void) | undefined;
   private slotFreed: (() => void) | undefined;
@@ -138,6 +140,14 @@ export class SenderRunner {
           await new Promise<void>((resolve) => {
             this.slotFreed = resolve;
           });
+          continue;
+        }
+        // Outcomes not written yet hold their jobs in memory: when the database falls behind the provider, claim
+        // nothing more until it has caught up, or a fast provider fills the heap with settled jobs.
+        if (this.pending.length >= options.batchSize * 2) {
+          await this.flushing;
+          // Still behind: the last write failed and waits for its retry.
+          if (this.pending.length >= options.batchSize * 2) await this.sleep(SETTLE_RETRY_MS);
           continue;
         }
         const want = Math.min(options.batchSize, options.maxInFlight - this.inFlight);
@@ -536,11 +546,18 @@ export class SenderRunner {
     else this.flushTimer ??= setTimeout(() => void this.flush(), this.deps.options.flushMs);
   }
 
-  /** Writes pending outcomes; serialised so two flushes never interleave. */
+  /**
+   * Writes pending outcomes; serialised so two flushes never interleave. At most one flush waits behind the running
+   * one: every settlement past the batch size asks for a flush, and chaining one per call grew a chain of empty
+   * flushes as long as the backlog (a hundred thousand promises in a campaign on PostgreSQL).
+   */
   private flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.flushQueued) return this.flushing;
+    this.flushQueued = true;
     this.flushing = this.flushing.then(async () => {
+      this.flushQueued = false;
       const batch = this.pending;
       this.pending = [];
       if (batch.length === 0) return;
