@@ -7,6 +7,7 @@
 //   -> { cmd: 'stop' }         stops Herald and exits
 // and sends { ready: true, url } once listening. Configuration comes from the HERALD_* environment.
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../../dist/config/load-config.js';
 import { createHerald } from '../../dist/main.js';
 import { createLogger } from '../../dist/runtime/create-logger.js';
@@ -20,6 +21,12 @@ const sampler = setInterval(() => {
   peak = Math.max(peak, process.memoryUsage().rss);
 }, 50);
 const mb = (bytes) => bytes / 1_048_576;
+
+// HERALD_BENCH_ALLOC_PROFILE=<file.heapprofile>: every allocation sampled from the start of the sending to the stop,
+// garbage included (what `--heap-prof` leaves out), for where the engine's garbage comes from.
+const allocProfile = process.env.HERALD_BENCH_ALLOC_PROFILE;
+const inspector = allocProfile ? new Session() : undefined;
+inspector?.connect();
 
 const commands = {
   async fanOut() {
@@ -40,6 +47,11 @@ const commands = {
     };
   },
   async startWorkers() {
+    await inspector?.post('HeapProfiler.startSampling', {
+      samplingInterval: 32_768,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     herald.startWorkers();
     return {};
   },
@@ -62,6 +74,10 @@ const commands = {
   },
   async stop() {
     clearInterval(sampler);
+    if (inspector) {
+      const { profile } = await inspector.post('HeapProfiler.stopSampling');
+      fs.writeFileSync(allocProfile, JSON.stringify(profile));
+    }
     await herald.stop();
     setImmediate(() => process.exit(0));
     return {};

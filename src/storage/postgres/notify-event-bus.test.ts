@@ -82,7 +82,23 @@ describe('the PostgreSQL notify event bus', () => {
       data: { ...e.data, error: { code: '1', message: 'x'.repeat(7_000) } },
     }));
     for (let i = 0; i < 1_000; i++) bus.publish(big as HeraldEvent[]);
-    expect(bus.stats.pending).toBeLessThanOrEqual(20_000);
+    expect(bus.stats.pendingBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
     expect(bus.stats.dropped).toBeGreaterThan(0);
+  });
+
+  it('measures notifications in bytes: events in a multi-byte script still reach the other process', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await open(channel), await open(channel)];
+    const got: string[] = [];
+    b.subscribe('app1', (e) => got.push(e.id));
+    // 1,000 characters of three bytes each: packed by characters, three of these share a notification of 9,000
+    // bytes, over PostgreSQL's limit, and the whole flush fails.
+    const events = Array.from({ length: 5 }, (_, i) => ({
+      ...status(i),
+      data: { ...status(i).data, error: { code: '1', message: '\u3042'.repeat(1_000) } },
+    }));
+    a.publish([...events, status(99)] as HeraldEvent[]);
+    await eventually(() => (got.length >= 6 ? true : undefined), 'every event on the other bus');
+    expect(got).toEqual(['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-99']);
   });
 });
