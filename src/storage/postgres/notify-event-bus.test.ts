@@ -19,15 +19,19 @@ describe('the PostgreSQL notify event bus', () => {
   afterEach(async () => {
     for (const bus of buses.splice(0)) await bus.close();
   });
-  const open = async (channel: string) => {
+  const open = async (channel: string, announceMs?: number) => {
     const bus = await createNotifyEventBus({
       url: TEST_POSTGRES_URL,
       channel,
       logger: createLogger({ level: 'silent' }),
+      ...(announceMs ? { announceMs } : {}),
     });
     buses.push(bus);
     return bus;
   };
+  /** Until `bus` has heard that `apps` apps are watched in other processes. */
+  const heard = (bus: { stats: { watchedElsewhere: number } }, apps = 1) =>
+    eventually(() => (bus.stats.watchedElsewhere >= apps ? true : undefined), 'the announcement');
 
   it('carries every event to the other process in order, packed, and each once in its own', async () => {
     const channel = `t_${randomUUID().slice(0, 8)}`;
@@ -37,6 +41,7 @@ describe('the PostgreSQL notify event bus', () => {
     a.subscribe('app1', (e) => onA.push(e.id));
     b.subscribe('app1', (e) => onB.push(e.id));
     b.subscribe('app2', () => onB.push('wrong app'));
+    await heard(a, 2);
     const sent = Array.from({ length: 3_000 }, (_, i) => status(i));
     for (let i = 0; i < sent.length; i += 100) a.publish(sent.slice(i, i + 100));
     await eventually(() => (onB.length >= sent.length ? true : undefined), 'every event on the other bus');
@@ -51,6 +56,7 @@ describe('the PostgreSQL notify event bus', () => {
     const [a, b] = [await open(channel), await open(channel)];
     const got: HeraldEvent[] = [];
     b.subscribe('app1', (e) => got.push(e));
+    await heard(a);
     const inbound: HeraldEvent = {
       id: 'in-1',
       appId: 'app1',
@@ -74,7 +80,10 @@ describe('the PostgreSQL notify event bus', () => {
   });
 
   it('drops what the live stream cannot keep up with instead of queueing without bound', async () => {
-    const bus = await open(`t_${randomUUID().slice(0, 8)}`);
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const [bus, watcher] = [await open(channel), await open(channel)];
+    watcher.subscribe('app1', () => {});
+    await heard(bus);
     const events = Array.from({ length: 40 }, (_, i) => status(i));
     // One event per notification when each is near the size limit: 1,000 calls of 40 = 40,000 notifications.
     const big = events.map((e) => ({
@@ -91,6 +100,7 @@ describe('the PostgreSQL notify event bus', () => {
     const [a, b] = [await open(channel), await open(channel)];
     const got: string[] = [];
     b.subscribe('app1', (e) => got.push(e.id));
+    await heard(a);
     // 1,000 characters of three bytes each: packed by characters, three of these share a notification of 9,000
     // bytes, over PostgreSQL's limit, and the whole flush fails.
     const events = Array.from({ length: 5 }, (_, i) => ({
@@ -100,5 +110,43 @@ describe('the PostgreSQL notify event bus', () => {
     a.publish([...events, status(99)] as HeraldEvent[]);
     await eventually(() => (got.length >= 6 ? true : undefined), 'every event on the other bus');
     expect(got).toEqual(['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-99']);
+  });
+
+  it('sends only the events of apps watched in another process, and forgets an app nobody watches any more', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const a = await open(channel, 100);
+    const here: string[] = [];
+    a.subscribe('app1', (e) => here.push(e.id));
+    a.publish([status(1), status(2, 'app2')]);
+    // Nobody elsewhere: this process's listeners only, nothing serialised or sent.
+    expect(here).toEqual(['ev-1']);
+    expect(a.stats.notified).toBe(0);
+
+    const b = await open(channel, 100);
+    const there: string[] = [];
+    const stop = b.subscribe('app2', (e) => there.push(e.id));
+    await heard(a);
+    a.publish([status(3), status(4, 'app2')]);
+    await eventually(() => (there.length > 0 ? true : undefined), 'the watched app on the other bus');
+    expect(there).toEqual(['ev-4']);
+    expect(a.stats.notified).toBe(1);
+
+    stop();
+    await eventually(() => (a.stats.watchedElsewhere === 0 ? true : undefined), 'app2 forgotten');
+    a.publish([status(5, 'app2')]);
+    expect(a.stats.notified).toBe(1);
+  });
+
+  it('learns what is watched when it starts after the listeners', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const watcher = await open(channel);
+    const got: string[] = [];
+    watcher.subscribe('app1', (e) => got.push(e.id));
+    // Started after the announcement, long before the next one (10 s): it asks.
+    const late = await open(channel);
+    await heard(late);
+    late.publish([status(7)]);
+    await eventually(() => (got.length > 0 ? true : undefined), 'the event');
+    expect(got).toEqual(['ev-7']);
   });
 });

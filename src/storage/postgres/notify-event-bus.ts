@@ -21,10 +21,30 @@ const MAX_PENDING_BYTES = 8 * 1024 * 1024;
  */
 const SEPARATOR = '\n';
 
+/** A process with listeners says which apps they watch this often; others forget an app after three silences. */
+const ANNOUNCE_MS = 10_000;
+
+export interface NotifyEventBusStats {
+  /** Notifications waiting to be sent, and their bytes. */
+  pending: number;
+  pendingBytes: number;
+  /** Notifications dropped because the backlog was full. */
+  dropped: number;
+  /** Events sent to other processes. */
+  notified: number;
+  /** Apps that listeners in other processes watch, as last heard. */
+  watchedElsewhere: number;
+}
+
 /**
  * The live event bus across processes on PostgreSQL: events published here reach this process's listeners at once
  * and other processes' through LISTEN/NOTIFY on `channel`. Events are packed several to a notification and sent by
  * one statement per flush, one flush in flight at a time; a process skips its own notifications unparsed.
+ *
+ * Only events of apps that a listener in another process watches are sent: a process with listeners announces
+ * their apps on the channel when the first listener of an app arrives and every 10 s after, and a new process asks
+ * who watches what. With no console open, a campaign sends no notifications at all (it used to serialise and send
+ * every status change of every message).
  *
  * @example
  * const bus = await createNotifyEventBus({ url, channel: 'herald_events', logger });
@@ -35,7 +55,10 @@ export async function createNotifyEventBus(options: {
   url: string;
   channel: string;
   logger: Logger;
-}): Promise<EventBus & { readonly stats: { pending: number; pendingBytes: number; dropped: number } }> {
+  /** How often watched apps are announced (tests shorten it). */
+  announceMs?: number;
+}): Promise<EventBus & { readonly stats: NotifyEventBusStats }> {
+  const announceMs = options.announceMs ?? ANNOUNCE_MS;
   const local = createInMemoryEventBus();
   const origin = randomUUID();
   const ownPrefix = `{"o":"${origin}"`;
@@ -46,18 +69,54 @@ export async function createNotifyEventBus(options: {
   const publisher = new pg.Pool({ connectionString: options.url, max: 1 });
   await listener.connect();
   await listener.query(`LISTEN ${channel}`);
+  const stats: NotifyEventBusStats = {
+    pending: 0,
+    pendingBytes: 0,
+    dropped: 0,
+    notified: 0,
+    watchedElsewhere: 0,
+  };
+  /** Listeners in this process, by app. */
+  const watched = new Map<string, number>();
+  /** Apps watched in other processes, until when. */
+  const watchedElsewhere = new Map<string, number>();
+
+  const notify = (payload: string): void => {
+    publisher
+      .query('SELECT pg_notify($1, $2)', [channel, payload])
+      .catch((error: unknown) => options.logger.warn({ err: error }, 'could not announce watched apps'));
+  };
+  const announce = (appIds: readonly string[]): void => {
+    // App ids are short: a few hundred to a notification.
+    for (let i = 0; i < appIds.length; i += 200)
+      notify(`${ownPrefix},"w":${JSON.stringify(appIds.slice(i, i + 200))}}`);
+  };
+
   listener.on('notification', (message) => {
     if (!message.payload || message.payload.startsWith(ownPrefix)) return;
     try {
-      const { e } = JSON.parse(message.payload) as { o: string; e: HeraldEvent[] };
-      local.publish(e);
+      const parsed = JSON.parse(message.payload) as { o: string; e?: HeraldEvent[]; w?: string[]; q?: 1 };
+      if (parsed.e) local.publish(parsed.e);
+      else if (parsed.w) {
+        const until = Date.now() + 3 * announceMs;
+        for (const appId of parsed.w) watchedElsewhere.set(appId, until);
+        stats.watchedElsewhere = watchedElsewhere.size;
+      } else if (parsed.q && watched.size > 0) announce([...watched.keys()]);
     } catch (error) {
       options.logger.warn({ err: error }, 'unreadable event notification');
     }
   });
   listener.on('error', (error) => options.logger.error({ err: error }, 'event listener connection failed'));
+  // Who watches what, for a process that starts while consoles are open elsewhere.
+  notify(`${ownPrefix},"q":1}`);
+  const announcer = setInterval(() => {
+    const now = Date.now();
+    for (const [appId, until] of watchedElsewhere) if (until < now) watchedElsewhere.delete(appId);
+    stats.watchedElsewhere = watchedElsewhere.size;
+    if (watched.size > 0) announce([...watched.keys()]);
+  }, announceMs);
+  announcer.unref();
 
-  const stats = { pending: 0, pendingBytes: 0, dropped: 0 };
   const queue: { readonly payload: string; readonly bytes: number }[] = [];
   let flushing: Promise<void> | undefined;
   let warnedAt = 0;
@@ -94,6 +153,9 @@ export async function createNotifyEventBus(options: {
     stats,
     publish(events) {
       local.publish(events);
+      if (watchedElsewhere.size === 0) return;
+      const now = Date.now();
+      let sending = 0;
       let packed: string[] = [];
       let size = envelope;
       const payloads: { payload: string; bytes: number }[] = [];
@@ -107,6 +169,7 @@ export async function createNotifyEventBus(options: {
         size = envelope;
       };
       for (const event of events) {
+        if ((watchedElsewhere.get(event.appId) ?? 0) < now) continue;
         let json = JSON.stringify(event);
         let length = Buffer.byteLength(json);
         if (length + envelope > MAX_PAYLOAD_BYTES && event.type === 'message.inbound') {
@@ -117,6 +180,7 @@ export async function createNotifyEventBus(options: {
         if (size + length + 1 > MAX_PAYLOAD_BYTES) seal();
         packed.push(json);
         size += length + 1;
+        sending += 1;
       }
       seal();
       if (payloads.length === 0) return;
@@ -132,13 +196,29 @@ export async function createNotifyEventBus(options: {
         }
         return;
       }
+      stats.notified += sending;
       for (const payload of payloads) queue.push(payload);
       stats.pending = queue.length;
       stats.pendingBytes += bytes;
       kick();
     },
-    subscribe: (appId, fn) => local.subscribe(appId, fn),
+    subscribe(appId, fn) {
+      const stop = local.subscribe(appId, fn);
+      const count = watched.get(appId) ?? 0;
+      watched.set(appId, count + 1);
+      if (count === 0) announce([appId]);
+      let stopped = false;
+      return () => {
+        if (stopped) return;
+        stopped = true;
+        stop();
+        const left = (watched.get(appId) ?? 1) - 1;
+        if (left > 0) watched.set(appId, left);
+        else watched.delete(appId);
+      };
+    },
     async close() {
+      clearInterval(announcer);
       await flushing;
       await local.close();
       await listener.end().catch(() => {});
