@@ -24,10 +24,37 @@ export interface PinpointEndpoint {
   readonly Metrics: Readonly<Record<string, number>>;
 }
 
-function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
+/** Pinpoint's name for each location and demographic field, in the order Pinpoint writes them. */
+const LOCATION_FIELDS = [
+  ['City', 'city'],
+  ['Country', 'country'],
+  ['Latitude', 'latitude'],
+  ['Longitude', 'longitude'],
+  ['PostalCode', 'postalCode'],
+  ['Region', 'region'],
+] as const;
+const DEMOGRAPHIC_FIELDS = [
+  ['AppVersion', 'appVersion'],
+  ['Locale', 'locale'],
+  ['Make', 'make'],
+  ['Model', 'model'],
+  ['ModelVersion', 'modelVersion'],
+  ['Platform', 'platform'],
+  ['PlatformVersion', 'platformVersion'],
+  ['Timezone', 'timezone'],
+] as const;
+
+/** The fields that are set, renamed; a plain loop because a campaign builds one per message. */
+function setFields<S extends object, V>(
+  source: S,
+  fields: readonly (readonly [string, keyof S])[],
+): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [to, from] of fields) {
+    const value = source[from];
+    if (value !== undefined) out[to] = value as V;
+  }
+  return out;
 }
 
 /**
@@ -44,24 +71,8 @@ export function pinpointEndpoint(endpoint: Endpoint): PinpointEndpoint {
     Address: endpoint.address,
     EndpointStatus: endpoint.endpointStatus,
     OptOut: endpoint.optOut,
-    Location: defined({
-      City: l.city,
-      Country: l.country,
-      Latitude: l.latitude,
-      Longitude: l.longitude,
-      PostalCode: l.postalCode,
-      Region: l.region,
-    }),
-    Demographic: defined({
-      AppVersion: d.appVersion,
-      Locale: d.locale,
-      Make: d.make,
-      Model: d.model,
-      ModelVersion: d.modelVersion,
-      Platform: d.platform,
-      PlatformVersion: d.platformVersion,
-      Timezone: d.timezone,
-    }),
+    Location: setFields<typeof l, string | number>(l, LOCATION_FIELDS),
+    Demographic: setFields<typeof d, string>(d, DEMOGRAPHIC_FIELDS),
     EffectiveDate: endpoint.effectiveDate ?? new Date(endpoint.updatedAt).toISOString(),
     Attributes: endpoint.attributes,
     CreationDate: new Date(endpoint.createdAt).toISOString(),
