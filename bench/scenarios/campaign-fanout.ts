@@ -101,7 +101,7 @@ export async function runCampaignFanout(
       unit: 'MB',
       better: 'lower',
       target: 300,
-      notes: `the compiled engine in its own process over the ${phase}; RSS before the campaign ${before.rssMb.toFixed(0)} MB (${ctx.database === 'sqlite' ? "SQLite's page cache up to 64 MB; " : ''}the sandbox in its own process)`,
+      notes: `the compiled engine in its own process, with the Node flags of \`npm start\` (--max-old-space-size=1024), over the ${phase}; RSS before the campaign ${before.rssMb.toFixed(0)} MB (${ctx.database === 'sqlite' ? "SQLite's page cache up to 64 MB; " : ''}the sandbox in its own process)`,
     },
     {
       name: 'engine memory growth during the campaign',

@@ -25,11 +25,26 @@ const mb = (bytes) => bytes / 1_048_576;
 // HERALD_BENCH_ALLOC_PROFILE=<file.heapprofile>: every allocation sampled from the start of the sending to the stop,
 // garbage included (what `--heap-prof` leaves out), for where the engine's garbage comes from.
 const allocProfile = process.env.HERALD_BENCH_ALLOC_PROFILE;
+// HERALD_BENCH_ALLOC_PHASE=fanOut samples the fan-out instead.
 const inspector = allocProfile ? new Session() : undefined;
 inspector?.connect();
+const writeProfile = async () => {
+  if (!inspector) return;
+  const { profile } = await inspector.post('HeapProfiler.stopSampling');
+  fs.writeFileSync(allocProfile, JSON.stringify(profile));
+};
+const startSampling = () =>
+  inspector?.post('HeapProfiler.startSampling', {
+    samplingInterval: 32_768,
+    includeObjectsCollectedByMajorGC: true,
+    // HERALD_BENCH_ALLOC_PROMOTED=1: leave out what died young, so what remains is what lived long enough to be
+    // promoted (the old generation's garbage that grows the heap) and what is still live.
+    includeObjectsCollectedByMinorGC: process.env.HERALD_BENCH_ALLOC_PROMOTED !== '1',
+  });
 
 const commands = {
   async fanOut() {
+    if (process.env.HERALD_BENCH_ALLOC_PHASE === 'fanOut') await startSampling();
     const cpu = process.cpuUsage();
     const started = performance.now();
     await herald.campaignRunner.startDueRuns();
@@ -40,6 +55,7 @@ const commands = {
       pages += done;
     }
     const used = process.cpuUsage(cpu);
+    if (process.env.HERALD_BENCH_ALLOC_PHASE === 'fanOut') await writeProfile();
     return {
       seconds: (performance.now() - started) / 1000,
       cpuSeconds: (used.user + used.system) / 1e6,
@@ -47,11 +63,7 @@ const commands = {
     };
   },
   async startWorkers() {
-    await inspector?.post('HeapProfiler.startSampling', {
-      samplingInterval: 32_768,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+    if (process.env.HERALD_BENCH_ALLOC_PHASE !== 'fanOut') await startSampling();
     herald.startWorkers();
     return {};
   },
@@ -74,10 +86,7 @@ const commands = {
   },
   async stop() {
     clearInterval(sampler);
-    if (inspector) {
-      const { profile } = await inspector.post('HeapProfiler.stopSampling');
-      fs.writeFileSync(allocProfile, JSON.stringify(profile));
-    }
+    if (process.env.HERALD_BENCH_ALLOC_PHASE !== 'fanOut') await writeProfile();
     await herald.stop();
     setImmediate(() => process.exit(0));
     return {};

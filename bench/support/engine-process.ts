@@ -7,6 +7,17 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHILD = path.join(ROOT, 'bench/support/engine-child.mjs');
 
 /**
+ * The Node flags Herald runs with in `npm start` (its heap cap), so the engine measured is the engine users run.
+ * Override with HERALD_BENCH_ENGINE_FLAGS (its own `--max-old-space-size` wins, as the last one given does).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.start?.match(/--max-old-space-size=\d+/g) ?? [];
+}
+
+/**
  * Herald's compiled engine in a process of its own (`engine-child.mjs`), for the figures that must be the engine's
  * alone: its peak memory, and its CPU time. Needs `npm run build` (which `npm run bench` runs first).
  *
@@ -29,8 +40,8 @@ export async function startEngineProcess(
   if (!fs.existsSync(path.join(ROOT, 'dist/main.js')))
     throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does)');
   const child: ChildProcess = fork(CHILD, [], {
-    // Node flags for the engine only, to profile it: HERALD_BENCH_ENGINE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
-    execArgv: process.env.HERALD_BENCH_ENGINE_FLAGS?.split(' ').filter(Boolean) ?? [],
+    // More Node flags for the engine only, to profile it: HERALD_BENCH_ENGINE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
+    execArgv: [...startFlags(), ...(process.env.HERALD_BENCH_ENGINE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     cwd: env.HERALD_DATA_DIR ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
