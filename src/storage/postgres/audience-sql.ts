@@ -76,8 +76,9 @@ export function postgresAudienceSql(): AudienceSql {
         select * from unnest(${sql.join(arrays)})`.execute(db);
     },
 
-    // New endpoints are COPYed: the server parses COPY's rows at a third of what the unnest arrays of the same
-    // rows cost it, and keeping the indexes up to date is then most of the write.
+    // New endpoints are COPYed: rows in COPY's text format cost both sides less than the same rows as one text
+    // array per column for unnest (100,000 endpoints in 5,000-row batches: 2.6 s of statements against 4.0 s);
+    // keeping the indexes up to date is then most of the write.
     async insertEndpointRecords(db, { appId, at, records, rows, inactive }) {
       if (rows.length === 0) return;
       await db.executeQuery(CompiledQuery.raw(COPY_RECORDS, [copyText(appId, at, records, rows, inactive)]));
