@@ -75,7 +75,10 @@ export const importCsvScenario: BenchScenario = {
         unit: 'rows/s',
         better: 'higher',
         target: ctx.database === 'sqlite' ? 50_000 : 25_000,
-        baseline: { name: 'raw multi-row insert of the same rows', value: baseline },
+        baseline: {
+          name: `raw ${ctx.database === 'sqlite' ? 'multi-row insert' : 'COPY'} of the same rows`,
+          value: baseline,
+        },
         notes: `${status.processed} written, ${status.failed} rejected, ${seconds.toFixed(1)} s${status.errors[0] ? `; first error: line ${status.errors[0].row} ${status.errors[0].field}: ${status.errors[0].reason}` : ''}`,
       },
     ];

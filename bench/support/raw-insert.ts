@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import pg from 'pg';
-import type { EndpointRow } from '../../src/storage/audience-sql.js';
+import { RECORD_AT, RECORD_WIDTH, type RecordValue } from '../../src/domain/endpoint-record.js';
 import { audienceSqlFor } from '../../src/storage/audience-sql-for.js';
 import type { DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
@@ -13,9 +13,10 @@ import type { BenchContext } from '../scenario.js';
 import { BENCH_POSTGRES_URL } from './bench-herald.js';
 
 /**
- * The baseline of the import: the same CSV parsed and its rows written with the same multi-row statements into
- * a fresh database, with none of Herald's work (no validation, no E.164, no quotas, no address takeover, no
- * progress). Rows/s.
+ * The baseline of the import: the same CSV parsed and its rows written into a fresh database by the same
+ * statements as Herald's write of new endpoints (`AudienceSql.insertEndpointRecords` in a bulk transaction:
+ * multi-row statements on SQLite, COPY on PostgreSQL), with none of Herald's work (no validation, no E.164, no
+ * quotas, no address takeover, no progress). Rows/s.
  */
 export async function rawInsertRate(ctx: BenchContext): Promise<number> {
   const file = path.join(ctx.workDir, `endpoints-${ctx.size}.csv`);
@@ -32,13 +33,23 @@ export async function rawInsertRate(ctx: BenchContext): Promise<number> {
     await handle.db.insertInto('apps').values({ id: 'raw', name: 'raw', created_at: 0 }).execute();
     const audience = audienceSqlFor(handle.dialect);
     const started = performance.now();
-    let rows: EndpointRow[] = [];
+    let records: RecordValue[] = [];
     let count = 0;
     const flush = async () => {
-      const batch = rows;
-      rows = [];
-      await handle.db.transaction().execute((trx) => audience.writeEndpointRows(trx, batch));
-      await audience.afterBulkWrite(handle.db, batch.length);
+      const batch = records;
+      records = [];
+      const rows = Array.from({ length: batch.length / RECORD_WIDTH }, (_, i) => i);
+      await handle.db.transaction().execute(async (trx) => {
+        await audience.beginBulk(trx);
+        await audience.insertEndpointRecords(trx, {
+          appId: 'raw',
+          at: 0,
+          records: batch,
+          rows,
+          inactive: new Set(),
+        });
+      });
+      await audience.afterBulkWrite(handle.db, rows.length);
     };
     let header = true;
     for await (const cells of fs
@@ -64,43 +75,25 @@ export async function rawInsertRate(ctx: BenchContext): Promise<number> {
         sessions,
       ] = cells;
       const interests = [i1, i2].filter(Boolean);
-      rows.push({
-        app_id: 'raw',
-        id: id as string,
-        channel_type: channel as string,
-        address: address as string,
-        active: 1,
-        opt_out: optOut === 'ALL' ? 1 : 0,
-        effective_date: null,
-        request_id: null,
-        user_id: userId ?? null,
-        country: country ?? null,
-        city: city ?? null,
-        region: null,
-        postal_code: null,
-        latitude: null,
-        longitude: null,
-        locale: locale ?? null,
-        timezone: null,
-        platform: platform ?? null,
-        platform_version: null,
-        make: null,
-        model: null,
-        model_version: null,
-        app_version: null,
-        attributes: audience.json(interests.length > 0 ? { Interests: interests } : {}),
-        metrics: audience.json({ sessions: Number(sessions) }),
-        user_attributes: audience.json({ FirstName: [firstName] }),
-        attribute_times: null,
-        user_attribute_times: null,
-        last_active_at: null,
-        created_at: 0,
-        updated_at: 0,
-      });
+      const record: RecordValue[] = new Array(RECORD_WIDTH).fill(null);
+      record[RECORD_AT.id] = id as string;
+      record[RECORD_AT.channelType] = channel as string;
+      record[RECORD_AT.address] = address as string;
+      record[RECORD_AT.active] = 1;
+      record[RECORD_AT.optOut] = optOut === 'ALL' ? 1 : 0;
+      record[RECORD_AT.userId] = userId ?? null;
+      record[RECORD_AT.country] = country ?? null;
+      record[RECORD_AT.city] = city ?? null;
+      record[RECORD_AT.locale] = locale ?? null;
+      record[RECORD_AT.platform] = platform ?? null;
+      record[RECORD_AT.attributes] = JSON.stringify(interests.length > 0 ? { Interests: interests } : {});
+      record[RECORD_AT.metrics] = JSON.stringify({ sessions: Number(sessions) });
+      record[RECORD_AT.userAttributes] = JSON.stringify({ FirstName: [firstName] });
+      for (const value of record) records.push(value);
       count++;
-      if (rows.length === 1000) await flush();
+      if (records.length === 1000 * RECORD_WIDTH) await flush();
     }
-    if (rows.length > 0) await flush();
+    if (records.length > 0) await flush();
     return count / ((performance.now() - started) / 1000);
   } finally {
     await handle.close();

@@ -82,7 +82,10 @@ export interface AudienceSql {
   readonly insertFailsOnDuplicates: boolean;
   /** Inserts rows believed new; may fail with a unique violation when one exists after all. */
   insertEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]): Promise<void>;
-  /** `insertEndpointRows` from records, without a row object per endpoint (imports). */
+  /**
+   * Inserts new endpoints from records, without a row object per endpoint (imports). Fails with a unique
+   * violation, on both databases, when one of the ids is stored.
+   */
   insertEndpointRecords(db: Kysely<Database>, records: NewEndpointRecords): Promise<void>;
   /** Inserts the rows, or replaces every column of an existing row except `created_at` and `last_active_at`. */
   writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]): Promise<void>;

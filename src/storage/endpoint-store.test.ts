@@ -509,6 +509,59 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect((await store.get('a2', 'n4'))?.endpointStatus).toBe('ACTIVE');
   });
 
+  it('writes import batches of text with tabs, line breaks, backslashes, quotes and any script as the general path does', async () => {
+    const store = await setUp(db());
+    const odd = [
+      'tab\there',
+      'line\nbreak\r\nand CR',
+      'back\\slash \\N \\t',
+      'quote " and \'',
+      'Zoë 日本語 🙂',
+      '\\',
+    ];
+    const patches = odd.map((text, i) =>
+      whatsapp(`odd-${i}-${text}`, `+1650555${String(2000 + i)}`, {
+        attributes: { [`tag ${text}`]: [text, `${text}2`] },
+        metrics: { m: i + 0.25 },
+        user: { userId: `user ${text}`, userAttributes: { name: [text] } },
+        location: { city: text, latitude: -12.345678901234 + i, longitude: 1e-7 },
+        demographic: { model: text },
+        requestId: text,
+      }),
+    );
+    // The names counted first (by an endpoint of each app), so that the batch takes the path of new endpoints.
+    const names = whatsapp('names', '+16505559999', {
+      attributes: Object.fromEntries(patches.flatMap((p) => Object.entries(p.attributes ?? {}))),
+      metrics: { m: 0 },
+      user: { userAttributes: { name: ['x'] } },
+    });
+    await store.upsert('a1', [names], { at: T0 });
+    await store.upsert('a2', [names], { at: T0 });
+    await store.upsert('a1', patches, { at: T0, mode: 'skip-rejected', bulk: true });
+    const upsert = vi.spyOn(store, 'upsert');
+    const builder = new EndpointBatchBuilder();
+    for (const patch of patches) builder.add(patch);
+    const outcome = await store.importBatch('a2', builder.build(), { at: T0 });
+    expect(upsert).not.toHaveBeenCalled();
+    expect(outcome.written).toHaveLength(odd.length);
+    const stored = async (appId: string) =>
+      (await store.list(appId, {}, { limit: 100 })).map((e) => ({ ...e, appId: 'any' }));
+    expect(await stored('a2')).toEqual(await stored('a1'));
+    expect((await store.get('a2', patches[1]?.id as string))?.location.city).toBe(odd[1]);
+  });
+
+  it('orders ids by their bytes on both databases', async () => {
+    const store = await setUp(db());
+    const ids = ['a', 'B', 'é', 'Z', '_', 'e', 'ab', 'A b'];
+    await store.upsert(
+      'a1',
+      ids.map((id, i) => ({ id, channelType: 'CUSTOM', address: `addr-${i}` })),
+      { at: T0 },
+    );
+    const bytes = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect((await store.list('a1', {}, { limit: 100 })).map((e) => e.id)).toEqual(bytes);
+  });
+
   it('deletes one endpoint or all of a user', async () => {
     const store = await setUp(db());
     await store.upsert(

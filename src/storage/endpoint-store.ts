@@ -449,8 +449,8 @@ export class KyselyEndpointStore implements EndpointStore {
 
     const outcome = await this.db.transaction().execute(async (trx) => {
       await this.sql.beginBulk(trx);
-      // Where inserting a stored id fails (PostgreSQL), the insert itself is the check for the rows it writes.
-      if (!this.sql.insertFailsOnDuplicates && (await this.anyStored(trx, appId, ids))) return undefined;
+      // Inserting a stored id fails the insert (a unique violation, which `importBatch` answers by taking the
+      // general path): the insert itself is the check for the rows it writes.
 
       const rejected: RejectedPatch[] = [];
       const rows: number[] = [];
@@ -475,7 +475,6 @@ export class KyselyEndpointStore implements EndpointStore {
       // A stored endpoint among the refused rows would have counted twice for its user; the insert does not
       // see it, so it is looked for here.
       if (
-        this.sql.insertFailsOnDuplicates &&
         rejected.length > 0 &&
         (await this.anyStored(
           trx,

@@ -1,6 +1,6 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ChannelType } from '../../domain/channel-type.js';
 import { HeraldError } from '../../domain/errors.js';
+import { validPhoneNumber } from './valid-phone-number.js';
 
 const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 
@@ -17,8 +17,8 @@ export function canonicalAddress(channelType: ChannelType, address: string, fiel
     case 'WHATSAPP':
     case 'SMS':
     case 'VOICE': {
-      const phone = parsePhoneNumberFromString(trimmed.startsWith('+') ? trimmed : `+${trimmed}`);
-      if (!phone?.isValid()) {
+      const phone = validPhoneNumber(trimmed);
+      if (!phone) {
         throw new HeraldError(
           'HERALD_INVALID_ADDRESS',
           `${field}: "${mask(trimmed)}" is not a valid phone number in international format`,

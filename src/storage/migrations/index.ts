@@ -3,6 +3,7 @@ import { m0002Audience } from './0002-audience.js';
 import { m0003Channels } from './0003-channels.js';
 import { m0004Delivery } from './0004-delivery.js';
 import { m0005Campaigns } from './0005-campaigns.js';
+import { m0006EndpointKeyCollation } from './0006-endpoint-key-collation.js';
 import type { HeraldMigration } from './herald-migration.js';
 
 /** Every migration, in order. Add new ones at the end. */
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly HeraldMigration[] = [
   m0003Channels,
   m0004Delivery,
   m0005Campaigns,
+  m0006EndpointKeyCollation,
 ];

@@ -1,5 +1,5 @@
-import { type Kysely, type SqlBool, sql } from 'kysely';
-import { RECORD_AT, RECORD_FIELDS, RECORD_WIDTH } from '../../domain/endpoint-record.js';
+import { CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
+import { RECORD_AT, RECORD_FIELDS, RECORD_WIDTH, type RecordValue } from '../../domain/endpoint-record.js';
 import {
   type AudienceSql,
   type EndpointRow,
@@ -45,7 +45,8 @@ const COLUMNS: readonly (readonly [keyof EndpointRow, string])[] = [
   ['updated_at', 'bigint'],
 ];
 
-const TYPES = new Map(COLUMNS);
+const RECORD_COLUMN_NAMES = RECORD_FIELDS.map((field) => RECORD_COLUMNS[field]);
+const COPY_RECORDS = `copy endpoints (app_id, ${RECORD_COLUMN_NAMES.map((c) => `"${c}"`).join(', ')}, created_at, updated_at) from stdin`;
 
 const KEPT_ON_UPDATE = new Set(['app_id', 'id', 'created_at', 'last_active_at']);
 
@@ -54,7 +55,8 @@ const FIRST_ANALYZE_ROWS = 5_000;
 
 /**
  * PostgreSQL: JSON as jsonb with its operators; lists as one array parameter (`= any($1)`: one plan for any
- * length); bulk writes as one `insert ... select from unnest(...)` per batch, one array parameter per column.
+ * length); new endpoints of an import COPYed; other bulk writes as one `insert ... select from unnest(...)` per
+ * batch, one array parameter per column.
  */
 export function postgresAudienceSql(): AudienceSql {
   let sinceAnalyze = 0;
@@ -74,22 +76,12 @@ export function postgresAudienceSql(): AudienceSql {
         select * from unnest(${sql.join(arrays)})`.execute(db);
     },
 
-    // The same statement from records: one array per record field, the app id and times as single parameters.
+    // New endpoints are COPYed: rows in COPY's text format cost both sides less than the same rows as one text
+    // array per column for unnest (100,000 endpoints in 5,000-row batches: 2.6 s of statements against 4.0 s);
+    // keeping the indexes up to date is then most of the write.
     async insertEndpointRecords(db, { appId, at, records, rows, inactive }) {
       if (rows.length === 0) return;
-      const columns = RECORD_FIELDS.map((field) => RECORD_COLUMNS[field]);
-      const arrays = RECORD_FIELDS.map((_, f) => {
-        const values: unknown[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i] as number;
-          values[i] = f === RECORD_AT.active && inactive.has(row) ? 0 : records[row * RECORD_WIDTH + f];
-        }
-        return sql`${values}::${sql.raw(TYPES.get(columns[f] as keyof EndpointRow) as string)}[]`;
-      });
-      await sql`insert into endpoints (app_id, ${sql.join(columns.map((c) => sql.ref(c)))}, last_active_at, created_at, updated_at)
-        select ${appId}::text, u.*, null::bigint, ${at}::bigint, ${at}::bigint from unnest(${sql.join(arrays)}) as u`.execute(
-        db,
-      );
+      await db.executeQuery(CompiledQuery.raw(COPY_RECORDS, [copyText(appId, at, records, rows, inactive)]));
     },
 
     async writeEndpointRows(db: Kysely<Database>, rows: readonly EndpointRow[]) {
@@ -150,4 +142,45 @@ export function postgresAudienceSql(): AudienceSql {
       sinceAnalyze = 0;
     },
   };
+}
+
+/**
+ * The rows `rows` of `records` in COPY's text format, in `COPY_RECORDS`' column order: tab-separated, `\N` for
+ * null, backslash, tab and line breaks escaped. Numbers are written as JavaScript prints them, which PostgreSQL
+ * reads back exactly.
+ */
+function copyText(
+  appId: string,
+  at: number,
+  records: readonly RecordValue[],
+  rows: readonly number[],
+  inactive: ReadonlySet<number>,
+): string {
+  const head = `${copyValue(appId)}\t`;
+  const tail = `\t${at}\t${at}\n`;
+  let out = '';
+  for (const row of rows) {
+    const base = row * RECORD_WIDTH;
+    let line = head;
+    for (let f = 0; f < RECORD_WIDTH; f++) {
+      if (f > 0) line += '\t';
+      line += f === RECORD_AT.active && inactive.has(row) ? '0' : copyValue(records[base + f] ?? null);
+    }
+    out += line + tail;
+  }
+  return out;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+
+function copyValue(value: RecordValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : value;
 }

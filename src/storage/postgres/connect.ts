@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseHandle } from '../database.js';
+import { copyingPool } from './copying-pool.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -37,7 +38,7 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
   return {
     db,
     dialect: 'postgres',

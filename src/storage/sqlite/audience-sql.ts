@@ -64,17 +64,22 @@ const RECORD_SOURCES = COLUMNS.map((column) => {
 
 const ACTIVE_COLUMN = COLUMNS.indexOf('active');
 
-/** Multi-row statements by row count: the SQL text is the statement cache's key, so it must repeat exactly. */
-const insertSql = new Map<number, string>();
-function insertStatement(rows: number): string {
-  let text = insertSql.get(rows);
+/**
+ * Multi-row statements by row count, upserts or plain inserts: the SQL text is the statement cache's key, so it
+ * must repeat exactly.
+ */
+const statements = new Map<string, string>();
+function insertStatement(rows: number, upsert: boolean): string {
+  const key = `${rows}:${upsert}`;
+  let text = statements.get(key);
   if (!text) {
     const tuple = `(${COLUMNS.map(() => '?').join(',')})`;
     const updates = COLUMNS.filter((c) => !KEPT_ON_UPDATE.has(c))
       .map((c) => `"${c}" = excluded."${c}"`)
       .join(', ');
-    text = `insert into "endpoints" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${Array(rows).fill(tuple).join(',')} on conflict ("app_id", "id") do update set ${updates}`;
-    insertSql.set(rows, text);
+    text = `insert into "endpoints" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${Array(rows).fill(tuple).join(',')}`;
+    if (upsert) text += ` on conflict ("app_id", "id") do update set ${updates}`;
+    statements.set(key, text);
   }
   return text;
 }
@@ -96,6 +101,8 @@ export function sqliteAudienceSql(): AudienceSql {
       return this.writeEndpointRows(db, rows);
     },
 
+    // A plain insert: a stored id fails it, which is the check that the rows are new (the primary key is
+    // searched once per row either way).
     async insertEndpointRecords(db, { appId, at, records, rows, inactive }) {
       const width = COLUMNS.length;
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
@@ -111,7 +118,7 @@ export function sqliteAudienceSql(): AudienceSql {
           }
           if (inactive.has(row)) parameters[p - width + ACTIVE_COLUMN] = 0;
         }
-        await db.executeQuery(CompiledQuery.raw(insertStatement(count), parameters));
+        await db.executeQuery(CompiledQuery.raw(insertStatement(count, false), parameters));
       }
     },
 
@@ -120,7 +127,7 @@ export function sqliteAudienceSql(): AudienceSql {
         const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
         const parameters: unknown[] = [];
         for (const row of chunk) for (const column of COLUMNS) parameters.push(row[column]);
-        await db.executeQuery(CompiledQuery.raw(insertStatement(chunk.length), parameters));
+        await db.executeQuery(CompiledQuery.raw(insertStatement(chunk.length, true), parameters));
       }
     },
 
