@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { HeraldError } from '../../domain/errors.js';
 import type { ProviderTemplate } from '../../domain/provider-template.js';
 import type {
@@ -52,7 +53,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     const { clock } = deps;
     this.webhookSettings = {
-      appSecret: config.credentials.appSecret,
+      appSecret: createSecretKey(Buffer.from(config.credentials.appSecret, 'utf8')),
       verifyToken: config.credentials.verifyToken,
       phoneNumberId: config.sender.phoneNumberId,
       now: () => clock.now(),
