@@ -32,11 +32,9 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
       },
     );
 
-    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-      const { appId, channelId } = request.params as { appId: string; channelId: string };
-      let found: Awaited<ReturnType<ChannelDirectory['adapterFor']>>;
+    const channelAdapter = async (appId: string, channelId: string) => {
       try {
-        found = await deps.directory.adapterFor(appId, channelId);
+        return await deps.directory.adapterFor(appId, channelId);
       } catch (error) {
         if (isHeraldError(error) && error.code === 'HERALD_CHANNEL_NOT_CONFIGURED') {
           throw new HeraldError('HERALD_NOT_FOUND', `no channel ${channelId} in app ${appId}`, {
@@ -45,6 +43,12 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
         }
         throw error;
       }
+    };
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { appId, channelId } = request.params as { appId: string; channelId: string };
+      let found = deps.directory.freshAdapter(appId, channelId);
+      if (!found) found = await channelAdapter(appId, channelId);
       const webhook: WebhookRequest = {
         method: request.method,
         url: `${deps.publicUrl().replace(/\/$/, '')}${request.url}`,
