@@ -57,7 +57,9 @@ describe('X-Hub-Signature-256', () => {
     const raw = Buffer.from(vector.escapedBody);
     const key = createSecretKey(Buffer.from(vector.appSecret, 'utf8'));
     expect(metaSignatureMatches(raw, vector.expectedHeaderValue, key)).toBe(true);
-    expect(metaSignatureMatches(Buffer.from(vector.decodedBody), vector.expectedHeaderValue, key)).toBe(false);
+    expect(metaSignatureMatches(Buffer.from(vector.decodedBody), vector.expectedHeaderValue, key)).toBe(
+      false,
+    );
     const other = createSecretKey(Buffer.from('OTHER_SECRET', 'utf8'));
     expect(metaSignatureMatches(raw, vector.expectedHeaderValue, other)).toBe(false);
   });
