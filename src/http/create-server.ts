@@ -13,6 +13,7 @@ import { HeraldError } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { errorHandler, sendError } from './error-handler.js';
 import type { HeraldFastify, RouteModule } from './herald-fastify.js';
+import { LazyChildLogger } from './lazy-child-logger.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
 export interface HeraldRoute {
@@ -50,6 +51,7 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();
 

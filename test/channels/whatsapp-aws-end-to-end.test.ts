@@ -204,6 +204,15 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
       'x-hub-signature-256': `sha256=${good}`,
     });
     expect(tampered.status).toBe(401);
+    const elsewhere = await call('POST', `/webhooks/${app.appId}/no-such-channel`, body, {
+      'content-type': 'application/json',
+      'x-hub-signature-256': `sha256=${good}`,
+    });
+    expect([elsewhere.status, elsewhere.body.error.code, elsewhere.body.error.field]).toEqual([
+      404,
+      'HERALD_NOT_FOUND',
+      'channelId',
+    ]);
     expect(await inbox(app.appId)).toEqual([]);
 
     expect((await post({ 'x-hub-signature-256': `sha256=${good}` })).status).toBe(200);

@@ -96,10 +96,11 @@ export class ChannelDirectory {
     appId: string,
     channelId: string,
   ): Promise<{ channel: StoredChannel; adapter: ChannelAdapter }> {
+    const fresh = this.freshAdapter(appId, channelId);
+    if (fresh) return fresh;
     const key = `${appId}\u0000${channelId}`;
     const now = this.deps.clock.now();
     const cached = this.cache.get(key);
-    if (cached && now - cached.checkedAt < (this.deps.recheckMs ?? 5_000)) return cached;
 
     const channel = await this.deps.channels.get(appId, channelId);
     if (!channel) {
@@ -116,6 +117,20 @@ export class ChannelDirectory {
     const built: CachedAdapter = { channel, adapter: this.build(channel), checkedAt: now };
     this.cache.set(key, built);
     return built;
+  }
+
+  /**
+   * The adapter when a fresh one is cached, without a promise: the webhook route asks on every request and only
+   * needs `adapterFor` when this misses.
+   */
+  freshAdapter(
+    appId: string,
+    channelId: string,
+  ): { channel: StoredChannel; adapter: ChannelAdapter } | undefined {
+    const cached = this.cache.get(`${appId}\u0000${channelId}`);
+    return cached && this.deps.clock.now() - cached.checkedAt < (this.deps.recheckMs ?? 5_000)
+      ? cached
+      : undefined;
   }
 
   /**

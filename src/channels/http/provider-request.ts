@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { HttpPools } from '../../ports/http-pools.js';
+import { withDeadline } from './with-deadline.js';
 
 type IncomingHttpHeaders = Dispatcher.ResponseData['headers'];
 
@@ -63,17 +64,19 @@ export async function providerRequest(http: HttpPools, request: ProviderRequest)
   const base = new URL(request.baseUrl);
   const path = `${base.pathname.replace(/\/$/, '')}${request.path}`;
   try {
-    const response = await http.pool(base.origin).request({
-      method: request.method,
-      path,
-      headers: { ...request.headers },
-      ...(request.body === undefined ? {} : { body: request.body }),
-      // undici's own header/body timeouts tick coarsely (a 400 ms one fires after about a second); an abort
-      // signal holds the deadline for the whole exchange, body included.
-      signal: AbortSignal.timeout(request.timeoutMs),
+    // undici's own header/body timeouts tick coarsely (a 400 ms one fires after about a second); an abort
+    // signal holds the deadline for the whole exchange, body included.
+    const response = await withDeadline(request.timeoutMs, async (signal) => {
+      const answer = await http.pool(base.origin).request({
+        method: request.method,
+        path,
+        headers: { ...request.headers },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        signal,
+      });
+      return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
     });
-    const text = await response.body.text();
-    return { ok: true, response: { status: response.statusCode, headers: response.headers, text } };
+    return { ok: true, response };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);

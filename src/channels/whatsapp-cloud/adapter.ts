@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { HeraldError } from '../../domain/errors.js';
 import type { ProviderTemplate } from '../../domain/provider-template.js';
 import type {
@@ -10,6 +11,7 @@ import type {
   WebhookResult,
 } from '../../ports/channel-adapter.js';
 import type { AdapterDeps } from '../../ports/channel-provider.js';
+import { withDeadline } from '../http/with-deadline.js';
 import { metaFailure, parseMetaError } from '../meta/meta-failure.js';
 import { metaMessageBody } from '../meta/meta-message-body.js';
 import type { WhatsAppCloudCredentials, WhatsAppCloudOptions, WhatsAppCloudSender } from './config.js';
@@ -52,7 +54,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     const { clock } = deps;
     this.webhookSettings = {
-      appSecret: config.credentials.appSecret,
+      appSecret: createSecretKey(Buffer.from(config.credentials.appSecret, 'utf8')),
       verifyToken: config.credentials.verifyToken,
       phoneNumberId: config.sender.phoneNumberId,
       now: () => clock.now(),
@@ -171,19 +173,21 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<GraphResponse> {
     const { timeoutMs } = this.config.options;
     try {
-      const response = await this.deps.http.pool(this.origin).request({
-        method,
-        path: `${this.pathPrefix}${path}`,
-        headers: {
-          authorization: `Bearer ${this.config.credentials.accessToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+      return await withDeadline(timeoutMs, async (signal): Promise<GraphResponse> => {
+        const response = await this.deps.http.pool(this.origin).request({
+          method,
+          path: `${this.pathPrefix}${path}`,
+          headers: {
+            authorization: `Bearer ${this.config.credentials.accessToken}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+        return { kind: 'response', status: response.statusCode, text: await response.body.text() };
       });
-      return { kind: 'response', status: response.statusCode, text: await response.body.text() };
     } catch (error) {
       return { kind: 'network', failure: networkFailure(error) };
     }

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '../../ports/channel-adapter.js';
@@ -51,6 +51,17 @@ describe('X-Hub-Signature-256', () => {
     expect(metaSignatureMatches(raw, `sha1=${hex}`, vector.appSecret)).toBe(false);
     expect(metaSignatureMatches(raw, `sha256=${hex.slice(0, -2)}`, vector.appSecret)).toBe(false);
     expect(metaSignatureMatches(raw, `sha256=${'0'.repeat(64)}`, vector.appSecret)).toBe(false);
+  });
+
+  it('checks the same with the secret as a key object made once', () => {
+    const raw = Buffer.from(vector.escapedBody);
+    const key = createSecretKey(Buffer.from(vector.appSecret, 'utf8'));
+    expect(metaSignatureMatches(raw, vector.expectedHeaderValue, key)).toBe(true);
+    expect(metaSignatureMatches(Buffer.from(vector.decodedBody), vector.expectedHeaderValue, key)).toBe(
+      false,
+    );
+    const other = createSecretKey(Buffer.from('OTHER_SECRET', 'utf8'));
+    expect(metaSignatureMatches(raw, vector.expectedHeaderValue, other)).toBe(false);
   });
 });
 

@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { WebhookRequest, WebhookResult } from '../../ports/channel-adapter.js';
 import { metaWebhookEvents } from '../meta/meta-webhook-events.js';
 
 export interface WhatsAppWebhookSettings {
-  readonly appSecret: string;
+  /** A key object made once (`createSecretKey`) spares preparing the key on every request. */
+  readonly appSecret: string | KeyObject;
   readonly verifyToken: string;
   /** Meta's phone-number id of the channel: a Meta app's webhook carries every number it serves. */
   readonly phoneNumberId: string;
@@ -68,7 +69,11 @@ function verification(request: WebhookRequest, settings: WhatsAppWebhookSettings
  * `sha256=<hex HMAC-SHA256(app secret, raw body)>`. Meta signs the bytes it sends (non-ASCII escaped as \uXXXX),
  * so only the raw bytes verify; re-serialised JSON does not.
  */
-export function metaSignatureMatches(rawBody: Buffer, header: string, appSecret: string): boolean {
+export function metaSignatureMatches(
+  rawBody: Buffer,
+  header: string,
+  appSecret: string | KeyObject,
+): boolean {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!match?.[1]) return false;
   const expected = createHmac('sha256', appSecret).update(rawBody).digest();

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelDirectory } from '../../app/channels/channel-directory.js';
 import { HeraldError, isHeraldError } from '../../domain/errors.js';
@@ -31,11 +32,9 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
       },
     );
 
-    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-      const { appId, channelId } = request.params as { appId: string; channelId: string };
-      let found: Awaited<ReturnType<ChannelDirectory['adapterFor']>>;
+    const channelAdapter = async (appId: string, channelId: string) => {
       try {
-        found = await deps.directory.adapterFor(appId, channelId);
+        return await deps.directory.adapterFor(appId, channelId);
       } catch (error) {
         if (isHeraldError(error) && error.code === 'HERALD_CHANNEL_NOT_CONFIGURED') {
           throw new HeraldError('HERALD_NOT_FOUND', `no channel ${channelId} in app ${appId}`, {
@@ -44,18 +43,17 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
         }
         throw error;
       }
+    };
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { appId, channelId } = request.params as { appId: string; channelId: string };
+      let found = deps.directory.freshAdapter(appId, channelId);
+      if (!found) found = await channelAdapter(appId, channelId);
       const webhook: WebhookRequest = {
         method: request.method,
         url: `${deps.publicUrl().replace(/\/$/, '')}${request.url}`,
-        query: Object.fromEntries(
-          Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
-        ),
-        headers: Object.fromEntries(
-          Object.entries(request.headers).map(([k, v]) => [
-            k.toLowerCase(),
-            Array.isArray(v) ? v.join(',') : v,
-          ]),
-        ),
+        query: stringValues((request.query ?? {}) as Record<string, unknown>),
+        headers: flatHeaders(request.headers),
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       };
       const result = await found.adapter.handleWebhook(webhook);
@@ -99,4 +97,20 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
     );
     app.post('/webhooks/:appId/:channelId', { schema: { ...schema, summary: 'Provider webhook' } }, handle);
   };
+}
+
+function stringValues(query: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in query) out[name] = String(query[name]);
+  return out;
+}
+
+/** Node already gives header names in lower case; only a repeated header (an array) needs joining. */
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    out[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
 }
