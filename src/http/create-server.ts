@@ -38,12 +38,13 @@ export interface ServerOptions {
   readonly routes: readonly RouteModule[];
 }
 
+/** Log levels at which every request gets its line (else only failures do). */
+const VERBOSE_LEVELS = new Set(['debug', 'trace']);
+
 /**
  * Builds the HTTP server: zod validation (unknown fields rejected), one error envelope, the OpenAPI document at
  * `/openapi.json` and its browsable reference at `/docs`. It knows nothing of the routes it registers.
  */
-const VERBOSE_LEVELS = new Set(['debug', 'trace']);
-
 export async function createServer(options: ServerOptions): Promise<HeraldFastify> {
   const app = Fastify({
     loggerInstance: options.logger as never,
