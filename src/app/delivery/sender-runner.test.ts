@@ -57,7 +57,7 @@ describe('SenderRunner', () => {
     expect(logged).toContain('warn could not record send outcomes; retrying');
   });
 
-  it('stops claiming while outcomes wait to be written, and queues one write behind the running one', async () => {
+  it('stops claiming while outcomes wait to be written, then writes what piled up in a few batches', async () => {
     let claimed = 0;
     let settleCalls = 0;
     let openGate: () => void = () => {};
@@ -117,7 +117,8 @@ describe('SenderRunner', () => {
     openGate();
     await expect.poll(() => claimed, { timeout: 2_000 }).toBeGreaterThan(100);
     await runner.stop();
-    // Every write took all that was pending: a handful of writes, not one per settled job past the batch size.
+    // Each write took what was pending: a few writes, not one per batch of settled jobs. (The chain of empty
+    // flushes the old code queued is not visible here: they returned before writing; the heap snapshot found it.)
     expect(settleCalls).toBeLessThan(claimed / 5);
   });
 });
