@@ -150,7 +150,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   });
   const inbox = new KyselyInboxStore(database.db, database.dialect);
   const queue = new KyselySendQueue(database.db, database.dialect);
-  const ledger = new KyselyMessageLedger(database.db);
+  const ledger = new KyselyMessageLedger(database.db, database.dialect);
   const conversations = new KyselyConversationStore(database.db);
   const inboundMessages = new KyselyInboundMessageStore(database.db);
   const deliverySettings = new KyselyDeliverySettingsStore(database.db);

@@ -9,8 +9,9 @@ import type {
   ProviderStatusUpdate,
 } from '../ports/message-ledger.js';
 import type { StatusChange } from '../ports/send-queue.js';
-import type { Database } from './database.js';
+import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
+import { insertHistory } from './message-history.js';
 import type { DeliveryTables } from './tables/delivery-tables.js';
 import { chunk } from './values-cte.js';
 
@@ -24,7 +25,10 @@ const ORDER: Readonly<Record<ProviderStatusUpdate['status'], number>> = {
 type Row = Selectable<DeliveryTables['messages']>;
 
 export class KyselyMessageLedger implements MessageLedger {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async get(
     appId: string,
@@ -226,7 +230,7 @@ export class KyselyMessageLedger implements MessageLedger {
           });
         }
       }
-      for (const part of chunk(history, 500)) await trx.insertInto('message_events').values(part).execute();
+      await insertHistory(trx, this.dialect, history);
       // A message with a final delivery status no longer needs its parked job, nor the address in it.
       const finished = [...new Set(changes.filter((c) => c.status !== 'sent').map((c) => c.messageId))];
       for (const part of chunk(finished, 500)) {

@@ -44,7 +44,7 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
 
   beforeEach(async () => {
     queue = new KyselySendQueue(db().db, db().dialect);
-    ledger = new KyselyMessageLedger(db().db);
+    ledger = new KyselyMessageLedger(db().db, db().dialect);
     await new KyselyAppStore(db().db).createApp(
       { id: 'app1', name: 'a', createdAt: 1 },
       {

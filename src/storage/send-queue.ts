@@ -14,6 +14,7 @@ import type {
 import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
+import { insertHistory } from './message-history.js';
 import { chunk, valuesCte, valuesKey } from './values-cte.js';
 
 const SEND = 'send';
@@ -472,17 +473,16 @@ export class KyselySendQueue implements SendQueue {
         ...(s.job.payload.endpointId ? { endpointId: s.job.payload.endpointId } : {}),
       });
     }
-    await trx
-      .insertInto('message_events')
-      .values(
-        changes.map((c) => ({
-          message_id: c.messageId,
-          at: now,
-          status: to,
-          error_code: c.error?.code ?? null,
-        })),
-      )
-      .execute();
+    await insertHistory(
+      trx,
+      this.dialect,
+      changes.map((c) => ({
+        message_id: c.messageId,
+        at: now,
+        status: to,
+        error_code: c.error?.code ?? null,
+      })),
+    );
     return changes;
   }
 

@@ -30,7 +30,7 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
     );
     deps = {
       queue: new KyselySendQueue(d, db().dialect),
-      ledger: new KyselyMessageLedger(d),
+      ledger: new KyselyMessageLedger(d, db().dialect),
       inbox: new KyselyInboxStore(d, db().dialect),
       inboundMessages: new KyselyInboundMessageStore(d),
       conversations: new KyselyConversationStore(d),
