@@ -86,10 +86,13 @@ export class KyselyMessageLedger implements MessageLedger {
     return this.db.transaction().execute(async (trx) => {
       const byId = new Map<string, Row>();
       const byProvider = new Map<string, Row>();
-      const ids = [...new Set(updates.flatMap((u) => (u.messageId ? [u.messageId] : [])))];
+      const ids = [...new Set(updates.flatMap((u) => (u.messageId ? [u.messageId] : [])))].sort();
+      // On PostgreSQL the rows are locked as they are read, in id order (see lockMessageRows): the updates below
+      // take them per kind of transition, an order the sender's settlement of the same messages does not share.
       for (const part of chunk(ids, 500)) {
-        for (const row of await trx.selectFrom('messages').selectAll().where('id', 'in', part).execute())
-          byId.set(row.id, row);
+        const query = trx.selectFrom('messages').selectAll().where('id', 'in', part);
+        const rows = await (this.dialect === 'postgres' ? query.orderBy('id').forUpdate() : query).execute();
+        for (const row of rows) byId.set(row.id, row);
       }
       const bySender = new Map<string, string[]>();
       for (const u of updates) {

@@ -315,4 +315,39 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
       (await ledger.list('app1', { limit: 1, beforeId: items[2]!.message.id })).map((m) => m.id),
     ).toEqual([items[1]!.message.id]);
   });
+
+  it('settles sends and records statuses of the same messages at the same time without deadlocking', async () => {
+    // On PostgreSQL both lock the messages' rows, the ledger in one statement per kind of transition: taken in
+    // different orders the two deadlock and one batch is lost to a retry.
+    const items = Array.from({ length: 480 }, () => item());
+    await queue.enqueue(items);
+    const jobs = await queue.claim(SENDER, { limit: 480, now: 2_000, leaseMs: 600_000, workerId: 'w1' });
+    const statuses = ['sent', 'delivered', 'read'] as const;
+    let turn = 0;
+    for (let start = 0; start < jobs.length; start += 40) {
+      const part = jobs.slice(start, start + 40);
+      const updates = [...part]
+        .sort(() => (turn++ % 3) - 1)
+        .map((job, i) => ({
+          senderKey: SENDER,
+          providerMessageId: `wamid.${job.messageId}`,
+          messageId: job.messageId,
+          status: statuses[i % 3] as (typeof statuses)[number],
+          at: 3_000 + i,
+        }));
+      await Promise.all([
+        queue.settle(
+          part.map((job) => ({
+            kind: 'sent',
+            job,
+            providerMessageId: `wamid.${job.messageId}`,
+            keepJob: true,
+          })),
+          3_000,
+        ),
+        ledger.applyProviderStatuses(updates.slice(0, 20)),
+        ledger.applyProviderStatuses(updates.slice(20)),
+      ]);
+    }
+  });
 });

@@ -14,6 +14,7 @@ import type {
 import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
+import { lockMessageRows } from './lock-message-rows.js';
 import { insertHistory } from './message-history.js';
 import { chunk, valuesCte, valuesKey } from './values-cte.js';
 
@@ -320,6 +321,11 @@ export class KyselySendQueue implements SendQueue {
   ): Promise<StatusChange[]> {
     if (settlements.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
+      await lockMessageRows(
+        trx,
+        this.dialect,
+        settlements.map((s) => s.job.messageId),
+      );
       const changes: StatusChange[] = [];
       const sent = settlements.filter((s) => s.kind === 'sent');
       const retries = settlements.filter((s) => s.kind === 'retry');
