@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { HttpPools } from '../../ports/http-pools.js';
+import { withDeadline } from '../http/with-deadline.js';
 
 /** The slice of the AWS SDK's HttpRequest the handler reads. */
 interface SdkRequest {
@@ -44,19 +45,22 @@ export class UndiciRequestHandler {
   ): Promise<{ response: SdkResponse }> {
     const origin = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}`;
     const query = queryString(request.query ?? {});
-    const signals = [AbortSignal.timeout(this.timeoutMs)];
-    if (options.abortSignal instanceof AbortSignal) signals.push(options.abortSignal);
-    const response = await this.http.pool(origin).request({
-      method: request.method as 'GET' | 'POST' | 'PUT' | 'DELETE',
-      path: query ? `${request.path}?${query}` : request.path,
-      headers: { ...request.headers },
-      ...(request.body === undefined || request.body === null
-        ? {}
-        : { body: request.body as string | Uint8Array | Readable }),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      signal: AbortSignal.any(signals),
-    });
+    const caller = options.abortSignal instanceof AbortSignal ? options.abortSignal : undefined;
+    // The deadline covers the request up to its answer's headers; the body, which the SDK reads afterwards, is
+    // bounded by undici's bodyTimeout. Its timer goes as soon as the headers come (see withDeadline).
+    const response = await withDeadline(this.timeoutMs, (deadline) =>
+      this.http.pool(origin).request({
+        method: request.method as 'GET' | 'POST' | 'PUT' | 'DELETE',
+        path: query ? `${request.path}?${query}` : request.path,
+        headers: { ...request.headers },
+        ...(request.body === undefined || request.body === null
+          ? {}
+          : { body: request.body as string | Uint8Array | Readable }),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: caller ? AbortSignal.any([deadline, caller]) : deadline,
+      }),
+    );
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
