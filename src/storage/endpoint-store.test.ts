@@ -312,6 +312,23 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect(await store.listByUser('a1', 'u1')).toHaveLength(15);
   });
 
+  it('holds the 15 endpoints per user when writers add endpoints for the same user at the same time', async () => {
+    const store = await setUp(db());
+    const batch = (from: number) =>
+      Array.from({ length: 5 }, (_, i) =>
+        whatsapp(`c${from + i}`, `+1650555${String(3000 + from + i)}`, { user: { userId: 'u1' } }),
+      );
+    const outcomes = await Promise.all(
+      [0, 5, 10, 15, 20, 25].map((from) =>
+        store.upsert('a1', batch(from), { at: T0, mode: 'skip-rejected' }),
+      ),
+    );
+    const written = outcomes.reduce((n, o) => n + o.written.length, 0);
+    const rejected = outcomes.reduce((n, o) => n + o.rejected.length, 0);
+    expect(await store.listByUser('a1', 'u1')).toHaveLength(15);
+    expect([written, rejected]).toEqual([15, 15]);
+  });
+
   it('refuses an endpoint larger than 15 KB', async () => {
     const store = await setUp(db());
     const big = Object.fromEntries(

@@ -512,13 +512,24 @@ export class KyselyEndpointStore implements EndpointStore {
     return outcome;
   }
 
-  /** How many stored endpoints each user has, leaving out `exceptIds` (those being rewritten). */
+  /**
+   * How many stored endpoints each user has, leaving out `exceptIds` (those being rewritten). On PostgreSQL the
+   * users are locked first, until the transaction ends: two writers adding endpoints for one user would each count
+   * what was committed before either and together pass the quota. SQLite has one writer at a time.
+   */
   private async countByUser(
     trx: Kysely<Database>,
     appId: string,
     userIds: ReadonlySet<string>,
     exceptIds: readonly string[] = [],
   ): Promise<Map<string, number>> {
+    if (this.dialect === 'postgres') {
+      // Transaction-scoped advisory locks on (app, user) hashes, taken in one order so two writers of several
+      // users cannot deadlock; a hash collision only makes an unrelated writer wait.
+      await sql`select pg_advisory_xact_lock(hashtext(${appId}), h) from (select distinct hashtext(u) as h from unnest(${[...userIds]}::text[]) as u order by h) as users`.execute(
+        trx,
+      );
+    }
     let query = trx
       .selectFrom('endpoints')
       .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
