@@ -47,6 +47,7 @@ import { createLogger } from './runtime/create-logger.js';
 import { createFileImportSpool } from './runtime/file-import-spool.js';
 import { createInMemoryEventBus } from './runtime/in-memory-event-bus.js';
 import { createPrometheusMetrics } from './runtime/prometheus-metrics.js';
+import { destinationCheck } from './runtime/public-destination.js';
 import { systemClock } from './runtime/system-clock.js';
 import { threadedImportRows } from './runtime/threaded-import-rows.js';
 import { createUlidGenerator } from './runtime/ulid-generator.js';
@@ -120,7 +121,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const ids = createUlidGenerator();
-  const http = createHttpPools();
+  const publicOnly = config.outboundDestinations === 'public';
+  const http = createHttpPools({ publicOnly });
+  const checkDestination = destinationCheck(publicOnly);
   const secrets = createAesGcmSecretBox(config.secretKey);
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await openDatabase(config.database));
@@ -327,6 +330,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     secrets,
     directory,
+    checkDestination,
     control: campaignControl,
     ids,
     clock,
@@ -371,7 +375,15 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
         limitBytes: config.importLimitBytes,
         leaseMs: IMPORT_LEASE_MS,
       }),
-      channelRoutes({ channels, secrets, directory, clock, providers: CHANNEL_PROVIDERS, publicUrl }),
+      channelRoutes({
+        channels,
+        secrets,
+        directory,
+        clock,
+        checkDestination,
+        providers: CHANNEL_PROVIDERS,
+        publicUrl,
+      }),
       webhookRoutes({
         directory,
         inbound: {
@@ -390,7 +402,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
         lastStatus: (appId, channelId) => directory.lastStatus(appId, channelId),
       }),
       deliverySettingsRoutes({ settings: deliverySettings, clock }),
-      subscriptionRoutes({ subscriptions, secrets, events, ids, clock }),
+      subscriptionRoutes({ subscriptions, secrets, events, ids, clock, checkDestination }),
       eventStreamRoutes({ bus }),
       templateRoutes({ apps, templates, campaigns: campaignStore, endpoints, directory, ids, clock }),
       campaignRoutes({ ...campaignDeps, apps, metrics: campaignMetrics }),

@@ -48,6 +48,12 @@ export const configSchema = z.strictObject({
   bodyLimitBytes: positiveInt.default(1_048_576),
   /** Largest import upload (CSV or NDJSON), in bytes. */
   importLimitBytes: positiveInt.default(1_073_741_824),
+  /**
+   * Where Herald may connect when it calls a URL an app configured (channel base URLs and delivery URIs,
+   * subscriptions): `any`, or `public` to refuse loopback, private, link-local and other internal addresses.
+   * The sandbox providers run on loopback, so `public` is for production.
+   */
+  outboundDestinations: z.enum(['any', 'public']).default('any'),
   /** Hosts an SNS SigningCertURL may point at; the sandbox host is added when the sandbox is mounted. */
   snsCertHosts: list.default(['sns.*.amazonaws.com', 'sns.*.amazonaws.com.cn']),
   /** Pinpoint custom-channel functions an administrator allows campaigns to call: name -> module path. */

@@ -10,6 +10,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   host: 'HERALD_HOST',
   port: 'HERALD_PORT',
   publicUrl: 'HERALD_PUBLIC_URL',
+  outboundDestinations: 'HERALD_OUTBOUND_DESTINATIONS',
   adminToken: 'HERALD_ADMIN_TOKEN',
   secretKey: 'HERALD_SECRET_KEY',
   apiKey: 'HERALD_API_KEY',

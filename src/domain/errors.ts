@@ -133,6 +133,12 @@ export const ERROR_CODES = {
     summary:
       'The provider failed a request Herald made for the app (listing WhatsApp templates): unreachable, or it answered with an error.',
   },
+  HERALD_DESTINATION_REFUSED: {
+    status: 400,
+    retryable: false,
+    summary:
+      "A URL Herald would call (a channel's base URL or delivery URI, a subscription) is not a public address, and HERALD_OUTBOUND_DESTINATIONS=public allows only public ones.",
+  },
 
   // Server
   HERALD_RATE_LIMITED: {

@@ -1,11 +1,17 @@
 import { Pool } from 'undici';
 import type { HttpPools } from '../ports/http-pools.js';
+import { publicOnlyLookup, refuseNonPublicLiteral } from './public-destination.js';
 
 export interface HttpPoolOptions {
   /** Connections per origin. */
   readonly connections?: number;
   readonly headersTimeoutMs?: number;
   readonly bodyTimeoutMs?: number;
+  /**
+   * Connect only to public addresses (HERALD_OUTBOUND_DESTINATIONS=public): an app's key can point a channel or a
+   * subscription at any URL, and without this Herald would call its own network's services for it.
+   */
+  readonly publicOnly?: boolean;
 }
 
 /** One keep-alive `Pool` per origin, created on first use. */
@@ -16,7 +22,10 @@ export function createHttpPools(options: HttpPoolOptions = {}): HttpPools {
       const key = new URL(origin).origin;
       let pool = pools.get(key);
       if (!pool) {
+        // An address written in the URL is not looked up, so it is checked here; names are checked as they resolve.
+        if (options.publicOnly) refuseNonPublicLiteral(new URL(key).hostname);
         pool = new Pool(key, {
+          ...(options.publicOnly ? { connect: { lookup: publicOnlyLookup } } : {}),
           connections: options.connections ?? 64,
           pipelining: 1,
           keepAliveTimeout: 30_000,

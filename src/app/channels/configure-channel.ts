@@ -12,6 +12,8 @@ export interface ConfigureChannelDeps {
   readonly secrets: SecretBox;
   readonly directory: ChannelDirectory;
   readonly clock: Clock;
+  /** Refuses a URL in the sender or options that Herald may not call (HERALD_OUTBOUND_DESTINATIONS). */
+  readonly checkDestination?: (url: string, field: string) => void;
 }
 
 export interface ConfigureChannelInput {
@@ -42,6 +44,18 @@ export async function configureChannel(
   if (!sender.success) throw validationError(sender.error, 'sender');
   const options = provider.optionsSchema.safeParse(input.options ?? {});
   if (!options.success) throw validationError(options.error, 'options');
+  if (deps.checkDestination) {
+    // Base URLs, a custom channel's delivery URI: any URL the adapter will call.
+    for (const [part, values] of [
+      ['sender', sender.data],
+      ['options', options.data],
+    ] as const) {
+      for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+        if (typeof value === 'string' && /^https?:\/\//i.test(value))
+          deps.checkDestination(value, `${part}.${key}`);
+      }
+    }
+  }
 
   let sealedCredentials: string;
   if (input.credentials === undefined) {

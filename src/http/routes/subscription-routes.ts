@@ -17,6 +17,8 @@ export interface SubscriptionRoutesDeps {
   readonly events: EventPublisher;
   readonly ids: IdGenerator;
   readonly clock: Clock;
+  /** Refuses a URL Herald may not call (HERALD_OUTBOUND_DESTINATIONS). */
+  readonly checkDestination?: (url: string, field: string) => void;
 }
 
 const subscriptionSchema = z
@@ -59,6 +61,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
         },
       },
       async (request, reply) => {
+        deps.checkDestination?.(request.body.url, 'url');
         const secret = request.body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
         const subscription: Subscription = {
           id: deps.ids.next(),

@@ -1,0 +1,92 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Herald } from '../../src/main.js';
+import { describeEachDatabase } from '../helpers/test-database.js';
+import { createTestApp, createTestHerald } from '../helpers/test-herald.js';
+
+const WHATSAPP = {
+  provider: 'whatsapp-cloud',
+  sender: { phoneNumberId: '1065' },
+  credentials: { accessToken: 'token-0123456789abcdef', appSecret: 'secret-secret', verifyToken: 'verify-token' },
+  validate: false,
+};
+
+describeEachDatabase('HERALD_OUTBOUND_DESTINATIONS=public', (db) => {
+  let herald: Herald;
+  let hits = 0;
+  let receiver: http.Server;
+  let port = 0;
+  beforeEach(async () => {
+    herald = await createTestHerald(db(), { env: { HERALD_OUTBOUND_DESTINATIONS: 'public' } });
+    hits = 0;
+    receiver = http.createServer((_req, res) => {
+      hits++;
+      res.end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    port = (receiver.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    await herald.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  it('refuses internal addresses in subscriptions and channel URLs, naming the field', async () => {
+    const { appId, headers } = await createTestApp(herald);
+    const subscription = await herald.server.inject({
+      method: 'POST',
+      url: `/v1/apps/${appId}/subscriptions`,
+      headers,
+      payload: { url: 'http://169.254.169.254/latest/meta-data', events: ['message.status'] },
+    });
+    expect(subscription.statusCode).toBe(400);
+    expect(subscription.json().error).toMatchObject({ code: 'HERALD_DESTINATION_REFUSED', field: 'url' });
+
+    const channel = await herald.server.inject({
+      method: 'PUT',
+      url: `/v1/apps/${appId}/channels/wa`,
+      headers,
+      payload: { ...WHATSAPP, options: { baseUrl: 'http://[::1]:8080/graph' } },
+    });
+    expect(channel.statusCode).toBe(400);
+    expect(channel.json().error).toMatchObject({
+      code: 'HERALD_DESTINATION_REFUSED',
+      field: 'options.baseUrl',
+    });
+  });
+
+  it('never connects to a name that resolves to an internal address: the send fails and nothing arrives', async () => {
+    const { appId, headers } = await createTestApp(herald);
+    const channel = await herald.server.inject({
+      method: 'PUT',
+      url: `/v1/apps/${appId}/channels/wa`,
+      headers,
+      payload: { ...WHATSAPP, options: { baseUrl: `http://localhost:${port}/graph` } },
+    });
+    expect(channel.statusCode).toBe(200);
+    herald.startWorkers();
+    const sent = await herald.server.inject({
+      method: 'POST',
+      url: `/v1/apps/${appId}/messages`,
+      headers,
+      payload: {
+        channelType: 'WHATSAPP',
+        to: '+16505551234',
+        template: { name: 'hello', language: 'en_US' },
+      },
+    });
+    expect(sent.statusCode).toBe(202);
+    const { messageId } = sent.json() as { messageId: string };
+    let message: { status: string; error?: { code: string; message: string } } = { status: 'queued' };
+    for (let i = 0; i < 100 && !['failed', 'sent_for_delivery'].includes(message.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      message = (
+        await herald.server.inject({ method: 'GET', url: `/v1/apps/${appId}/messages/${messageId}`, headers })
+      ).json();
+      if (message.error?.message.includes('HERALD_DESTINATION_REFUSED')) break;
+    }
+    expect(message.error?.message).toContain('HERALD_DESTINATION_REFUSED');
+    expect(hits).toBe(0);
+  });
+});
