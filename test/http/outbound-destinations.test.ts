@@ -8,7 +8,11 @@ import { createTestApp, createTestHerald } from '../helpers/test-herald.js';
 const WHATSAPP = {
   provider: 'whatsapp-cloud',
   sender: { phoneNumberId: '1065' },
-  credentials: { accessToken: 'token-0123456789abcdef', appSecret: 'secret-secret', verifyToken: 'verify-token' },
+  credentials: {
+    accessToken: 'token-0123456789abcdef',
+    appSecret: 'secret-secret',
+    verifyToken: 'verify-token',
+  },
   validate: false,
 };
 
