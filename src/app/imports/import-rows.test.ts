@@ -26,12 +26,13 @@ async function read(
 /** Each written row's id, address and first name, and the rows' errors. */
 function summary(batches: readonly ImportBatch[]) {
   const rows = batches.flatMap((b) =>
-    b.endpoints.patches.map((json) => {
-      const patch = JSON.parse(json) as {
+    (
+      JSON.parse(b.endpoints.patches) as {
         id: string;
         address: string;
         user?: { userAttributes?: Record<string, string[]> };
-      };
+      }[]
+    ).map((patch) => {
       return [patch.id, patch.address, patch.user?.userAttributes?.FirstName?.[0]];
     }),
   );
