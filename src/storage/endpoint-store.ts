@@ -402,14 +402,14 @@ export class KyselyEndpointStore implements EndpointStore {
     batch: EndpointBatch,
     options: { at: number },
   ): Promise<{ written: readonly string[]; rejected: readonly RejectedPatch[] }> {
-    if (batch.patches.length === 0) return { written: [], rejected: [] };
+    if (batch.count === 0) return { written: [], rejected: [] };
     try {
       const outcome = await this.importNewEndpoints(appId, batch, options.at);
       if (outcome) return outcome;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    const patches = batch.patches.map((json) => JSON.parse(json) as EndpointPatch);
+    const patches = JSON.parse(batch.patches) as EndpointPatch[];
     const outcome = await this.upsert(appId, patches, { at: options.at, mode: 'skip-rejected', bulk: true });
     return { written: outcome.written.map((e) => e.id), rejected: outcome.rejected };
   }
@@ -428,7 +428,7 @@ export class KyselyEndpointStore implements EndpointStore {
     at: number,
   ): Promise<{ written: string[]; rejected: RejectedPatch[] } | undefined> {
     const { records } = batch;
-    const count = batch.patches.length;
+    const count = batch.count;
     if (records.length !== count * RECORD_WIDTH) throw new Error('an import batch has a record per patch');
     const ids: string[] = new Array(count);
     const seen = new Set<string>();

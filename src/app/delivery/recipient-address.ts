@@ -1,6 +1,6 @@
 import type { ChannelType } from '../../domain/channel-type.js';
 import { HeraldError } from '../../domain/errors.js';
-import { validPhoneNumber } from './valid-phone-number.js';
+import { e164PhoneNumber } from './valid-phone-number.js';
 
 const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 
@@ -17,8 +17,8 @@ export function canonicalAddress(channelType: ChannelType, address: string, fiel
     case 'WHATSAPP':
     case 'SMS':
     case 'VOICE': {
-      const phone = validPhoneNumber(trimmed);
-      if (!phone) {
+      const phone = e164PhoneNumber(trimmed);
+      if (phone === undefined) {
         throw new HeraldError(
           'HERALD_INVALID_ADDRESS',
           `${field}: "${mask(trimmed)}" is not a valid phone number in international format`,
@@ -27,7 +27,7 @@ export function canonicalAddress(channelType: ChannelType, address: string, fiel
           },
         );
       }
-      return phone.number;
+      return phone;
     }
     case 'LINE':
       if (!LINE_USER_ID.test(trimmed)) {

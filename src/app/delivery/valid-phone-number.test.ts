@@ -1,7 +1,7 @@
 import { getCountries, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { validPhoneNumber } from './valid-phone-number.js';
+import { e164PhoneNumber, validPhoneNumber } from './valid-phone-number.js';
 
 /** What `validPhoneNumber` must answer: the parsed number when `isValid()` says so. */
 function reference(text: string): string | undefined {
@@ -52,5 +52,43 @@ describe('validPhoneNumber', () => {
     expect(validPhoneNumber('+44 20 7031 3000')?.number).toBe('+442070313000');
     expect(validPhoneNumber('+1 650 000 0000')).toBeUndefined();
     expect(validPhoneNumber('not a number')).toBeUndefined();
+  });
+});
+
+describe('e164PhoneNumber', () => {
+  it('answers as libphonenumber-js over every +1 area code, with and without the plus, valid or not', () => {
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    const texts: string[] = [];
+    for (let area = 100; area < 1000; area++) {
+      for (let i = 0; i < 12; i++) {
+        const subscriber = String(next() % 10_000_000).padStart(7, '0');
+        texts.push(`+1${area}${subscriber}`, `1${area}${subscriber}`);
+      }
+      // Exchanges starting 0 or 1 and N11 area codes are not US numbers.
+      texts.push(`+1${area}0${String(next() % 1_000_000).padStart(6, '0')}`, `+1${area}1110000`);
+    }
+    texts.push('+1650253000', '+165025300000', '+1 650 253 0000', '+2650253000', '+16502530000 ');
+    let valid = 0;
+    let fast = 0;
+    for (const text of texts) {
+      const expected = reference(text);
+      expect([text, e164PhoneNumber(text)]).toEqual([text, expected]);
+      if (expected) valid++;
+      if (expected && /^\+?1\d{10}$/.test(text)) fast++;
+    }
+    expect(valid).toBeGreaterThan(texts.length / 4);
+    expect(valid).toBeLessThan(texts.length);
+    expect(fast).toBeGreaterThan(1000);
+  });
+
+  it('normalises what the library normalises', () => {
+    expect(e164PhoneNumber('16502530000')).toBe('+16502530000');
+    expect(e164PhoneNumber('+1 (650) 253-0000')).toBe('+16502530000');
+    expect(e164PhoneNumber('+442070313000')).toBe('+442070313000');
+    expect(e164PhoneNumber('+16500000000')).toBeUndefined();
   });
 });

@@ -61,37 +61,31 @@ export function validateEndpointInput(
   input: EndpointInput,
   stored: { channelType?: ChannelType; address?: string },
 ): { patch: EndpointPatch } | { issues: InputIssue[] } {
+  // Issues are collected through module-level helpers, not closures made per call: an import checks a million
+  // inputs, and under tsx (the benchmarks, the tests) every closure made is also named at run time.
   const issues: InputIssue[] = [];
-  const bad = (field: string, reason: string, code: InputIssue['code'] = 'HERALD_VALIDATION_FAILED') => {
-    issues.push({ field, reason, code });
-  };
-  const text = (field: string, value: string, max = MAX_TEXT_LENGTH): boolean => {
-    if (value.length > max) bad(field, `must be at most ${max} characters`);
-    else if (value.includes('\u0000')) bad(field, 'must not contain a NUL character');
-    else return true;
-    return false;
-  };
 
   const patch: { -readonly [K in keyof EndpointPatch]: EndpointPatch[K] } = { id: input.id };
-  if (input.id.length === 0) bad('id', 'must not be empty');
-  else text('id', input.id);
+  if (input.id.length === 0) report(issues, 'id', 'must not be empty');
+  else text(issues, 'id', input.id);
 
   let channelType = stored.channelType;
   if (input.channelType !== undefined) {
     if (CHANNELS.has(input.channelType)) {
       channelType = input.channelType as ChannelType;
       patch.channelType = channelType;
-    } else bad('channelType', `must be one of ${CHANNEL_TYPES.join(', ')}`);
+    } else report(issues, 'channelType', `must be one of ${CHANNEL_TYPES.join(', ')}`);
   }
 
   const address = input.address ?? (input.channelType !== undefined ? stored.address : undefined);
-  if (address !== undefined && channelType !== undefined && text('address', address)) {
+  if (address !== undefined && channelType !== undefined && text(issues, 'address', address)) {
     try {
       patch.address = canonicalAddress(channelType, address, 'address');
     } catch (error) {
       if (!isHeraldError(error)) throw error;
       const reason = error.message.replace(/^address: /, '');
-      bad(
+      report(
+        issues,
         input.address === undefined ? 'channelType' : 'address',
         input.address === undefined
           ? `the stored address is not valid for ${channelType}: ${reason}`
@@ -101,24 +95,25 @@ export function validateEndpointInput(
     }
   } else if (address !== undefined && channelType === undefined && input.channelType === undefined) {
     // A new endpoint without a channel type: the store reports the missing channel type.
-    if (text('address', address)) patch.address = address.trim();
+    if (text(issues, 'address', address)) patch.address = address.trim();
   }
 
   if (input.endpointStatus !== undefined) {
     if (input.endpointStatus === 'ACTIVE' || input.endpointStatus === 'INACTIVE')
       patch.endpointStatus = input.endpointStatus;
-    else bad('endpointStatus', 'must be ACTIVE or INACTIVE');
+    else report(issues, 'endpointStatus', 'must be ACTIVE or INACTIVE');
   }
   if (input.optOut !== undefined) {
     if (input.optOut === 'NONE' || input.optOut === 'ALL') patch.optOut = input.optOut;
-    else bad('optOut', 'must be NONE or ALL');
+    else report(issues, 'optOut', 'must be NONE or ALL');
   }
   if (input.effectiveDate !== undefined) {
     const ms = parseInstant(input.effectiveDate);
-    if (ms === undefined) bad('effectiveDate', 'must be an ISO 8601 date-time');
+    if (ms === undefined) report(issues, 'effectiveDate', 'must be an ISO 8601 date-time');
     else patch.effectiveDate = new Date(ms).toISOString();
   }
-  if (input.requestId !== undefined && text('requestId', input.requestId)) patch.requestId = input.requestId;
+  if (input.requestId !== undefined && text(issues, 'requestId', input.requestId))
+    patch.requestId = input.requestId;
 
   if (input.location) {
     const location: Record<string, string | number | null> = {};
@@ -128,9 +123,10 @@ export function validateEndpointInput(
       else if (field === 'latitude' || field === 'longitude') {
         const limit = field === 'latitude' ? 90 : 180;
         if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > limit)
-          bad(`location.${field}`, `must be a number from -${limit} to ${limit}`);
+          report(issues, `location.${field}`, `must be a number from -${limit} to ${limit}`);
         else location[field] = value;
-      } else if (typeof value === 'string' && text(`location.${field}`, value)) location[field] = value;
+      } else if (typeof value === 'string' && text(issues, `location.${field}`, value))
+        location[field] = value;
     }
     patch.location = location;
   }
@@ -139,16 +135,18 @@ export function validateEndpointInput(
     for (const [field, value] of Object.entries(input.demographic)) {
       if (value === undefined) continue;
       if (value === null) demographic[field] = null;
-      else if (typeof value === 'string' && text(`demographic.${field}`, value)) demographic[field] = value;
+      else if (typeof value === 'string' && text(issues, `demographic.${field}`, value))
+        demographic[field] = value;
     }
     patch.demographic = demographic;
   }
 
-  if (input.attributes) patch.attributes = checkLists('attributes', input.attributes, bad);
+  if (input.attributes) patch.attributes = checkLists('attributes', input.attributes, issues);
   if (input.metrics) {
     for (const [name, value] of Object.entries(input.metrics)) {
-      checkName('metrics', name, bad);
-      if (value !== null && !Number.isFinite(value)) bad(`metrics.${name}`, 'must be a finite number');
+      checkName('metrics', name, issues);
+      if (value !== null && !Number.isFinite(value))
+        report(issues, `metrics.${name}`, 'must be a finite number');
     }
     patch.metrics = input.metrics;
   }
@@ -157,44 +155,59 @@ export function validateEndpointInput(
     if (input.user.userId !== undefined) {
       if (input.user.userId === null) user.userId = null;
       else if (input.user.userId.length === 0)
-        bad('user.userId', 'must not be empty (null detaches the user)');
-      else if (text('user.userId', input.user.userId)) user.userId = input.user.userId;
+        report(issues, 'user.userId', 'must not be empty (null detaches the user)');
+      else if (text(issues, 'user.userId', input.user.userId)) user.userId = input.user.userId;
     }
     if (input.user.userAttributes)
-      user.userAttributes = checkLists('user.userAttributes', input.user.userAttributes, bad);
+      user.userAttributes = checkLists('user.userAttributes', input.user.userAttributes, issues);
     patch.user = user;
   }
   return issues.length > 0 ? { issues } : { patch };
 }
 
-function checkName(
-  map: string,
-  name: string,
-  bad: (field: string, reason: string, code?: InputIssue['code']) => void,
-) {
-  if (name.length === 0) bad(map, 'names must not be empty');
+function report(
+  issues: InputIssue[],
+  field: string,
+  reason: string,
+  code: InputIssue['code'] = 'HERALD_VALIDATION_FAILED',
+): void {
+  issues.push({ field, reason, code });
+}
+
+/** True when the free-text value is short enough and holds no NUL; else reports why. */
+function text(issues: InputIssue[], field: string, value: string, max = MAX_TEXT_LENGTH): boolean {
+  if (value.length > max) report(issues, field, `must be at most ${max} characters`);
+  else if (value.includes('\u0000')) report(issues, field, 'must not contain a NUL character');
+  else return true;
+  return false;
+}
+
+function checkName(map: string, name: string, issues: InputIssue[]) {
+  if (name.length === 0) report(issues, map, 'names must not be empty');
   else if (name.length > ENDPOINT_QUOTAS.attributeNameLength)
-    bad(
+    report(
+      issues,
       `${map}.${name}`,
       `names are at most ${ENDPOINT_QUOTAS.attributeNameLength} characters`,
       'HERALD_QUOTA_EXCEEDED',
     );
-  else if (name.includes('\u0000')) bad(map, 'names must not contain a NUL character');
+  else if (name.includes('\u0000')) report(issues, map, 'names must not contain a NUL character');
 }
 
 function checkLists(
   map: string,
   lists: Readonly<Record<string, readonly string[]>>,
-  bad: (field: string, reason: string, code?: InputIssue['code']) => void,
+  issues: InputIssue[],
 ): Record<string, readonly string[]> {
   for (const [name, values] of Object.entries(lists)) {
-    checkName(map, name, bad);
+    checkName(map, name, issues);
     const field = `${map}.${name}`;
     if (values.length > ENDPOINT_QUOTAS.valuesPerAttribute)
-      bad(field, `at most ${ENDPOINT_QUOTAS.valuesPerAttribute} values`, 'HERALD_QUOTA_EXCEEDED');
+      report(issues, field, `at most ${ENDPOINT_QUOTAS.valuesPerAttribute} values`, 'HERALD_QUOTA_EXCEEDED');
     for (const value of values) {
       if (value.length > ENDPOINT_QUOTAS.attributeValueLength) {
-        bad(
+        report(
+          issues,
           field,
           `values are at most ${ENDPOINT_QUOTAS.attributeValueLength} characters`,
           'HERALD_QUOTA_EXCEEDED',
@@ -202,7 +215,7 @@ function checkLists(
         break;
       }
       if (value.includes('\u0000')) {
-        bad(field, 'values must not contain a NUL character');
+        report(issues, field, 'values must not contain a NUL character');
         break;
       }
     }

@@ -33,7 +33,12 @@ export class EndpointBatchBuilder {
     for (const name of this.names.attributes) keys.push(`attributes\u0000${name}`);
     for (const name of this.names.metrics) keys.push(`metrics\u0000${name}`);
     for (const name of this.names.userAttributes) keys.push(`userAttributes\u0000${name}`);
-    const batch = { patches: this.patches, records: this.records, keys };
+    const batch = {
+      count: this.patches.length,
+      patches: `[${this.patches.join(',')}]`,
+      records: this.records,
+      keys,
+    };
     this.patches = [];
     this.records = [];
     this.names = newNames();

@@ -39,8 +39,8 @@ input.on('drain', () => {
 });
 
 try {
-  // A batch is mostly flat lists of strings and numbers (records, patches as JSON): cheap to clone for the
-  // writer's thread, where an object per row cost more to receive than to write.
+  // A batch is mostly flat lists of strings and numbers (records; the patches as one JSON text): cheap to clone
+  // for the writer's thread, where an object per row cost more to receive than to write.
   for await (const batch of readImportRows(job, input, { bytes: 0 }))
     port.postMessage({ type: 'batch', batch });
   port.postMessage({ type: 'done' });

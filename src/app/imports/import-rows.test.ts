@@ -2,13 +2,18 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type ImportBatch, readImportRows } from './import-rows.js';
 
-async function read(bytes: Buffer, chunkSize: number, batchSize = 100): Promise<ImportBatch[]> {
+async function read(
+  bytes: Buffer,
+  chunkSize: number,
+  batchSize = 100,
+  share?: { index: number; of: number },
+): Promise<ImportBatch[]> {
   const chunks: Buffer[] = [];
   for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(bytes.subarray(at, at + chunkSize));
   const out: ImportBatch[] = [];
   const counted = { bytes: 0 };
   for await (const batch of readImportRows(
-    { importId: 'job', format: 'CSV', fromLine: 0, batchSize },
+    { importId: 'job', format: 'CSV', fromLine: 0, batchSize, ...(share ? { share } : {}) },
     Readable.from(chunks),
     counted,
   )) {
@@ -21,12 +26,13 @@ async function read(bytes: Buffer, chunkSize: number, batchSize = 100): Promise<
 /** Each written row's id, address and first name, and the rows' errors. */
 function summary(batches: readonly ImportBatch[]) {
   const rows = batches.flatMap((b) =>
-    b.endpoints.patches.map((json) => {
-      const patch = JSON.parse(json) as {
+    (
+      JSON.parse(b.endpoints.patches) as {
         id: string;
         address: string;
         user?: { userAttributes?: Record<string, string[]> };
-      };
+      }[]
+    ).map((patch) => {
       return [patch.id, patch.address, patch.user?.userAttributes?.FirstName?.[0]];
     }),
   );
@@ -72,5 +78,33 @@ describe('readImportRows (CSV)', () => {
     const batches = await read(Buffer.from(`${rows.join('\n')}\n\n`), 333, 100);
     expect(batches.map((b) => b.lastLine)).toEqual([101, 201, 251]);
     expect(batches.flatMap((b) => b.lines)).toEqual(Array.from({ length: 250 }, (_, i) => i + 2));
+  });
+
+  it('gives readers that share the file the batches one reader makes: quoted stretches, a line break inside a CRLF line, blank lines', async () => {
+    const rows = ['Id,ChannelType,Address,Attributes.Note'];
+    for (let i = 0; i < 60; i++) {
+      if (i === 17) rows.push(`q${i},CUSTOM,"quoted, with a comma",x`);
+      else if (i === 30) rows.push(`n${i},CUSTOM,bare\nbreak,x`);
+      else if (i === 41) rows.push('');
+      else if (i === 50) rows.push(`u${i},CUSTOM,"unclosed,x`, 'swallowed,CUSTOM,a,b');
+      else rows.push(`r${i},CUSTOM,a${i},${i % 3 === 0 ? '' : 'note'}`);
+    }
+    const bytes = Buffer.from(`${rows.join('\r\n')}\r\n`);
+    // Read whole, the file (it has quotes) goes through papaparse; in smaller chunks most are quote-free.
+    const whole = summary(await read(bytes, bytes.length, 7));
+    expect(whole.errors.map((e) => [e.row, e.reason.slice(0, 30)])).toEqual([
+      [32, 'a value spans 2 lines (lines 3'],
+      [53, expect.stringContaining('a value spans')],
+    ]);
+    for (const chunkSize of [16, 100, 4096]) {
+      const one = await read(bytes, chunkSize, 7);
+      expect(summary(one)).toEqual(whole);
+      const shared = (
+        await Promise.all([0, 1, 2].map((index) => read(bytes, chunkSize, 7, { index, of: 3 })))
+      ).flat();
+      shared.sort((a, b) => a.lastLine - b.lastLine);
+      expect(summary(shared)).toEqual(whole);
+      expect(shared.map((b) => b.lastLine)).toEqual(one.map((b) => b.lastLine));
+    }
   });
 });

@@ -45,7 +45,7 @@ async function writeWithPartial(
   batch: ImportBatch,
   rowErrors: ImportRowError[],
 ): Promise<{ written: readonly string[]; rejected: readonly RejectedPatch[]; lines: readonly number[] }> {
-  const patches = batch.endpoints.patches.map((json) => JSON.parse(json) as EndpointPatch);
+  const patches = JSON.parse(batch.endpoints.patches) as EndpointPatch[];
   const lines = [...batch.lines];
   const prepared = await prepareEndpointPatches(
     deps.endpoints,
