@@ -344,6 +344,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     onStored: (count) => {
       if (count > 0) engine?.wakeInbox();
     },
+    // SQLite writes one statement at a time on one connection; PostgreSQL overlaps a commit with the next write.
+    writesInFlight: database.dialect === 'postgres' ? 2 : 1,
   });
 
   let stopping = false;

@@ -20,6 +20,29 @@ describe('Coalescer', () => {
     expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 
+  it('with two writes in flight, starts a second for what arrives during the first, and no third', async () => {
+    const batches: number[][] = [];
+    const releases: (() => void)[] = [];
+    const coalescer = new Coalescer<number, number>(
+      async (items) => {
+        batches.push(items);
+        await new Promise<void>((r) => releases.push(r));
+        return items;
+      },
+      { maxBatch: 10, writesInFlight: 2 },
+    );
+    const results = [1, 2, 3, 4].map((i) => coalescer.submit(i));
+    expect(batches).toEqual([[1], [2]]);
+    releases.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1], [2], [3, 4]]);
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(results)).toEqual([1, 2, 3, 4]);
+  });
+
   it('with linger, takes what is submitted in the same turn in one batch', async () => {
     const batches: number[][] = [];
     const coalescer = new Coalescer<number, number>(

@@ -1,6 +1,9 @@
+import type { CompiledQuery, Kysely } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
+import type { ChannelEvent } from '../domain/channel-event.js';
 import { KyselyAppStore } from './app-store.js';
+import type { Database } from './database.js';
 import { KyselyInboxStore } from './inbox-store.js';
 
 const entry = (id: string, eventId: string, receivedAt = 1_000) => ({
@@ -18,7 +21,19 @@ const entry = (id: string, eventId: string, receivedAt = 1_000) => ({
   receivedAt,
 });
 
-describeEachDatabase('KyselyInboxStore', (db) => {
+/** The database, recording the SQL of each statement the store sends through `executeQuery`. */
+const recording = (db: Kysely<Database>, statements: string[]): Kysely<Database> =>
+  new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== 'executeQuery') return Reflect.get(target, property, receiver);
+      return (query: CompiledQuery) => {
+        statements.push(query.sql);
+        return target.executeQuery(query);
+      };
+    },
+  });
+
+describeEachDatabase('KyselyInboxStore', (db, dialect) => {
   let inbox: KyselyInboxStore;
   beforeEach(async () => {
     inbox = new KyselyInboxStore(db().db, db().dialect);
@@ -63,6 +78,37 @@ describeEachDatabase('KyselyInboxStore', (db) => {
     expect(await inbox.append([...many, entry('dup', 'e7')])).toHaveLength(5_000);
     expect((await inbox.backlog(2_000)).count).toBe(5_000);
   });
+
+  it('keeps every character of what it stores', async () => {
+    const awkward = 'say "hi", {x}\\ NULL, \'quoted\'\n\ttab, é, 日本, 🎉';
+    const event: ChannelEvent = {
+      type: 'message',
+      eventId: `wamid.${awkward}`,
+      occurredAt: 900,
+      from: '+15550001111',
+      providerMessageId: 'wamid.2',
+      content: { kind: 'text', text: awkward },
+    };
+    await inbox.append([{ ...entry('i1', 'unused'), senderKey: `k ${awkward}`, event }]);
+    const [stored] = await inbox.claim({ limit: 10, now: 1_000, leaseMs: 500 });
+    expect(stored).toMatchObject({ id: 'i1', senderKey: `k ${awkward}`, event });
+    expect(await inbox.append([{ ...entry('i2', 'unused'), event }])).toEqual([]);
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'writes a group commit of any size with one statement, the same text each time',
+    async () => {
+      const statements: string[] = [];
+      const recorded = new KyselyInboxStore(recording(db().db, statements), db().dialect);
+      let next = 0;
+      for (const size of [1, 37, 200]) {
+        const batch = Array.from({ length: size }, () => entry(`i${next}`, `e${next++}`));
+        expect(await recorded.append(batch)).toHaveLength(size);
+      }
+      expect(statements).toHaveLength(3);
+      expect(new Set(statements).size).toBe(1);
+    },
+  );
 
   it('leases events oldest first, gives them back after the lease or a release, and purges processed ones', async () => {
     await inbox.append([entry('i1', 'e1'), entry('i2', 'e2'), entry('i3', 'e3')]);

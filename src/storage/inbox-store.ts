@@ -1,12 +1,27 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { ChannelEvent } from '../domain/channel-event.js';
 import type { InboxEntry, InboxStore } from '../ports/inbox-store.js';
 import { BulkInsert } from './bulk-insert.js';
 import type { Database, DialectName } from './database.js';
+import { preparedStatement } from './postgres/copying-pool.js';
 
-// Every verified webhook event is written here before the provider hears 200: a cached raw statement, not the
-// query builder. `on conflict do nothing` is the deduplication on (app, channel, event id); `returning` names the
-// events that were new.
+// Every verified webhook event is written here before the provider hears 200: a raw statement, not the query
+// builder. `on conflict do nothing` is the deduplication on (app, channel, event id) (and on id); `returning` names
+// the events that were new.
+
+// PostgreSQL: one text whatever the number of rows, the rows as one array per column, prepared once per
+// connection. A multi-row VALUES sent a new text per batch size (parsed and planned each time) with ten
+// parameters a row, and split a batch into power-of-two statements, each its own commit.
+const INBOX_APPEND_PG = preparedStatement(
+  'herald_inbox_append',
+  `insert into "inbox" ("id", "app_id", "channel_id", "sender_key", "event_id", "event_type", "payload",
+     "received_at", "locked_until", "attempts")
+   select "u".*, $9::bigint, $10::integer
+   from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) as "u"
+   on conflict do nothing returning "id"`,
+);
+
+// SQLite: its statement cache keeps one multi-row VALUES per power-of-two row count.
 const INBOX_ROWS = new BulkInsert(
   'inbox',
   [
@@ -37,6 +52,7 @@ export class KyselyInboxStore implements InboxStore {
     if (entries.length === 0) return [];
     const lockedUntil = options.lockedUntil ?? null;
     const attempts = options.lockedUntil === undefined ? 0 : 1;
+    if (this.dialect === 'postgres') return this.appendPostgres(entries, lockedUntil, attempts);
     const rows = entries.map((e) => [
       e.id,
       e.appId,
@@ -55,6 +71,47 @@ export class KyselyInboxStore implements InboxStore {
         ? await INBOX_ROWS.run(this.db, this.dialect, rows)
         : await this.db.transaction().execute((trx) => INBOX_ROWS.run(trx, this.dialect, rows));
     return stored.map((row) => String(row.id));
+  }
+
+  private async appendPostgres(
+    entries: readonly Omit<InboxEntry, 'attempts'>[],
+    lockedUntil: number | null,
+    attempts: number,
+  ): Promise<string[]> {
+    const n = entries.length;
+    const ids = new Array<string>(n);
+    const appIds = new Array<string>(n);
+    const channelIds = new Array<string>(n);
+    const senderKeys = new Array<string>(n);
+    const eventIds = new Array<string>(n);
+    const types = new Array<string>(n);
+    const payloads = new Array<string>(n);
+    const receivedAt = new Array<number>(n);
+    entries.forEach((e, i) => {
+      ids[i] = e.id;
+      appIds[i] = e.appId;
+      channelIds[i] = e.channelId;
+      senderKeys[i] = e.senderKey;
+      eventIds[i] = e.event.eventId;
+      types[i] = e.event.type;
+      payloads[i] = JSON.stringify(e.event);
+      receivedAt[i] = e.receivedAt;
+    });
+    const result = await this.db.executeQuery<{ id: string }>(
+      CompiledQuery.raw(INBOX_APPEND_PG, [
+        ids,
+        appIds,
+        channelIds,
+        senderKeys,
+        eventIds,
+        types,
+        payloads,
+        receivedAt,
+        lockedUntil,
+        attempts,
+      ]),
+    );
+    return result.rows.map((row) => row.id);
   }
 
   async claim(options: { limit: number; now: number; leaseMs: number }): Promise<InboxEntry[]> {

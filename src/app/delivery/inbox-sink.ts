@@ -16,6 +16,8 @@ export function createInboxSink(deps: {
   now: () => number;
   local?: LocalInbox;
   onStored?: (count: number) => void;
+  /** Group commits in flight at once (the coalescer's `writesInFlight`): 2 on PostgreSQL, 1 on SQLite. */
+  writesInFlight?: number;
 }): InboundSink {
   const writer = new Coalescer<Omit<InboxEntry, 'attempts'>[], true>(
     async (batches) => {
@@ -32,7 +34,7 @@ export function createInboxSink(deps: {
       deps.onStored?.(stored.length);
       return batches.map(() => true as const);
     },
-    { maxBatch: 200, linger: true },
+    { maxBatch: 200, linger: true, writesInFlight: deps.writesInFlight ?? 1 },
   );
   return {
     async accept(batch) {
