@@ -54,13 +54,6 @@ export function startWalCheckpointer(file: string, options: { intervalMs?: numbe
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { driver, file, intervalMs: options.intervalMs ?? 100 },
-    // A thread costs about 10 MB of resident memory; it needs little heap, so its generations are kept small.
-    resourceLimits: {
-      maxYoungGenerationSizeMb: 1,
-      maxOldGenerationSizeMb: 8,
-      codeRangeSizeMb: 2,
-      stackSizeMb: 1,
-    },
   });
   // A failed checkpoint is not fatal: the writing connection's own autocheckpoint still bounds the log.
   worker.on('message', () => {});
