@@ -4,7 +4,6 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database, DatabaseHandle } from '../database.js';
 import { withStatementCache } from './statement-cache.js';
-import { FOREGROUND_CHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 
 /**
  * Opens a SQLite file in WAL mode. One connection: better-sqlite3 is synchronous, and SQLite admits one writer
@@ -22,20 +21,10 @@ export function connectSqlite(file: string, options: { cacheMb?: number } = {}):
   // which saves about 50 MB of resident memory (HERALD_SQLITE_CACHE_MB).
   sqlite.pragma(`cache_size = -${Math.round((options.cacheMb ?? 64) * 1024)}`);
   sqlite.pragma('temp_store = MEMORY');
-  // A file's log is copied back by a thread of its own, so commits on this one do not wait for checkpoints.
-  const checkpointer = file === ':memory:' ? undefined : startWalCheckpointer(file);
-  if (checkpointer) {
-    sqlite.pragma(`wal_autocheckpoint = ${FOREGROUND_CHECKPOINT_PAGES}`);
-    // A log that grew while the checkpointer was behind is cut back to this size once it starts over.
-    sqlite.pragma('journal_size_limit = 67108864');
-  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
-    close: async () => {
-      await db.destroy();
-      await checkpointer?.stop();
-    },
+    close: () => db.destroy(),
   };
 }
