@@ -1,19 +1,20 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type ImportBatch, readImportRows } from './import-rows.js';
+import { type ImportBatch, MAX_ROW_CHARS, readImportRows } from './import-rows.js';
 
 async function read(
   bytes: Buffer,
   chunkSize: number,
   batchSize = 100,
   share?: { index: number; of: number },
+  format: 'CSV' | 'JSON' = 'CSV',
 ): Promise<ImportBatch[]> {
   const chunks: Buffer[] = [];
   for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(bytes.subarray(at, at + chunkSize));
   const out: ImportBatch[] = [];
   const counted = { bytes: 0 };
   for await (const batch of readImportRows(
-    { importId: 'job', format: 'CSV', fromLine: 0, batchSize, ...(share ? { share } : {}) },
+    { importId: 'job', format, fromLine: 0, batchSize, ...(share ? { share } : {}) },
     Readable.from(chunks),
     counted,
   )) {
@@ -105,6 +106,57 @@ describe('readImportRows (CSV)', () => {
       shared.sort((a, b) => a.lastLine - b.lastLine);
       expect(summary(shared)).toEqual(whole);
       expect(shared.map((b) => b.lastLine)).toEqual(one.map((b) => b.lastLine));
+    }
+  });
+
+  it('reports a row that runs past the limit (an unclosed quote) at its line and reads the rows after it', async () => {
+    const filler = Array.from({ length: 20_000 }, (_, i) => `f${i},CUSTOM,c${i},${'x'.repeat(60)}`);
+    const lines = [
+      'Id,ChannelType,Address,User.UserAttributes.FirstName',
+      'e1,CUSTOM,c1,before',
+      'e2,CUSTOM,"never closed,x',
+      ...filler,
+      'e3,CUSTOM,c3,after',
+    ];
+    const bytes = Buffer.from(lines.join('\n'));
+    expect(bytes.length).toBeGreaterThan(MAX_ROW_CHARS);
+    for (const chunkSize of [65_536, 1_000_003]) {
+      const { rows, errors } = summary(await read(bytes, chunkSize, 5_000));
+      expect(errors).toEqual([{ row: 3, field: 'row', reason: expect.stringContaining('unclosed quote') }]);
+      expect(rows).toHaveLength(20_002);
+      expect(rows.at(-1)).toEqual(['e3', 'c3', 'after']);
+      expect(rows[1]).toEqual(['f0', 'c0', 'x'.repeat(60)]);
+    }
+  });
+
+  it('refuses a file whose first line runs past the limit', async () => {
+    const bytes = Buffer.from(`Id,${'x'.repeat(MAX_ROW_CHARS + 10)}\ne1,c`);
+    for (const chunkSize of [65_536, bytes.length]) {
+      await expect(read(bytes, chunkSize)).rejects.toMatchObject({
+        code: 'HERALD_VALIDATION_FAILED',
+        field: 'header',
+      });
+    }
+  });
+});
+
+describe('readImportRows (NDJSON)', () => {
+  it('reads lines (CRLF or LF, blank ones counted) and reports a line past the limit without holding it', async () => {
+    const row = (id: string) => JSON.stringify({ Id: id, ChannelType: 'CUSTOM', Address: `a-${id}` });
+    const text = [
+      row('j1'),
+      '',
+      `{"Id":"${'y'.repeat(MAX_ROW_CHARS + 5)}"}`,
+      `${row('j2')}\r`,
+      row('j3'),
+    ].join('\n');
+    for (const chunkSize of [4_096, 300_000]) {
+      const { rows, lines, errors } = summary(
+        await read(Buffer.from(text), chunkSize, 100, undefined, 'JSON'),
+      );
+      expect(rows.map((r) => r[0])).toEqual(['j1', 'j2', 'j3']);
+      expect(lines).toEqual([1, 4, 5]);
+      expect(errors).toEqual([{ row: 3, field: 'row', reason: expect.stringContaining('skipped') }]);
     }
   });
 });

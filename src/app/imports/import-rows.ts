@@ -1,7 +1,7 @@
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
+import { HeraldError } from '../../domain/errors.js';
 import type { ImportFormat, ImportRowError } from '../../domain/import-job.js';
 import type { EndpointBatch } from '../../ports/endpoint-store.js';
 import { type EndpointInput, validateEndpointInput } from '../endpoints/endpoint-input.js';
@@ -131,6 +131,35 @@ function resultOf(row: FileRow): FileResult {
 }
 
 /**
+ * The longest row an import reads, in characters. A Pinpoint endpoint is at most 15 KB, so this is far past any
+ * real row; it bounds what a malformed file (an unclosed quote, a file without line breaks) makes the reader
+ * hold, which would otherwise be the rest of the file.
+ */
+export const MAX_ROW_CHARS = 1_048_576;
+
+/** Stands for a row that ran past {@link MAX_ROW_CHARS}: its first line was dropped, reading goes on after it. */
+const OVERLONG = Symbol('overlong row');
+
+const overlongRow = (line: number): FileRow => ({
+  line,
+  result: {
+    problems: [
+      {
+        field: 'row',
+        reason: `the row runs past ${MAX_ROW_CHARS.toLocaleString('en-US')} characters (an unclosed quote?); its first line is skipped`,
+      },
+    ],
+  },
+});
+
+const overlongHeader = () =>
+  new HeraldError(
+    'HERALD_VALIDATION_FAILED',
+    `header: the first line runs past ${MAX_ROW_CHARS.toLocaleString('en-US')} characters`,
+    { field: 'header' },
+  );
+
+/**
  * Data rows of a CSV with their line numbers (the header is line 1), in chunks. Pinpoint's format allows no line
  * break inside a value, so a value that spans lines (an unclosed quote swallows what follows) is a row error
  * that says so, and the lines it spans still count.
@@ -143,6 +172,11 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
     for (const record of records) {
       line++;
       const first = line;
+      if (record === OVERLONG) {
+        if (!plan) throw overlongHeader();
+        rows.push(overlongRow(first));
+        continue;
+      }
       let breaks = 0;
       if (typeof record === 'string') {
         if (record.indexOf('\n') !== -1) breaks = record.split('\n').length - 1;
@@ -152,6 +186,14 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
         }
       }
       line += breaks;
+      // A one-line row past the limit that happened to come in whole is reported as one cut short would be, so the
+      // answer does not depend on the chunking. (A quoted value spanning lines is an error either way, and what it
+      // swallows is bounded by the limit.)
+      if (breaks === 0 && rowChars(record) > MAX_ROW_CHARS) {
+        if (!plan) throw overlongHeader();
+        rows.push(overlongRow(first));
+        continue;
+      }
       if (!plan) {
         const header = typeof record === 'string' ? record.split(',') : record;
         if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
@@ -184,6 +226,13 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
   if (!plan) planCsvHeader([]);
 }
 
+function rowChars(record: string[] | string): number {
+  if (typeof record === 'string') return record.length;
+  let n = record.length;
+  for (const cell of record) n += cell.length;
+  return n;
+}
+
 /**
  * CSV records of the file, a chunk of the file's bytes at a time. Each chunk's complete lines go through
  * papaparse's parser in one call, and the unfinished last line waits for the next chunk. Text without a quote
@@ -193,12 +242,43 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
  * on every pause re-parses the rest of its chunk from scratch (most of an import's CPU with 256 KB chunks). Bytes
  * are decoded across chunk boundaries, so a character split between two chunks stays whole.
  */
-async function* recordChunks(file: Readable, read: { bytes: number }): AsyncGenerator<(string[] | string)[]> {
+async function* recordChunks(
+  file: Readable,
+  read: { bytes: number },
+): AsyncGenerator<(string[] | string | typeof OVERLONG)[]> {
   const decoder = new StringDecoder('utf8');
   let parser: Papa.Parser | undefined;
   let newline: '\r\n' | '\n' | '\r' | undefined;
   let pending = '';
-  const parse = (last: boolean): (string[] | string)[] => {
+  // Dropping the rest of an overlong row's first line, which has not come in whole yet.
+  let skipping = false;
+  const parse = (last: boolean): (string[] | string | typeof OVERLONG)[] => {
+    const out: (string[] | string | typeof OVERLONG)[] = [];
+    if (skipping) {
+      const end = newline === undefined ? -1 : pending.indexOf(newline);
+      if (end === -1) {
+        pending = '';
+        return out;
+      }
+      pending = pending.slice(end + (newline as string).length);
+      skipping = false;
+    }
+    for (const record of parseRecords(last)) out.push(record);
+    // An unfinished row past the limit: its first line is reported and dropped, and reading starts again after it.
+    while (!last && pending.length > MAX_ROW_CHARS) {
+      out.push(OVERLONG);
+      const end = newline === undefined ? -1 : pending.indexOf(newline);
+      if (end === -1) {
+        pending = '';
+        skipping = true;
+        break;
+      }
+      pending = pending.slice(end + (newline as string).length);
+      for (const record of parseRecords(false)) out.push(record);
+    }
+    return out;
+  };
+  const parseRecords = (last: boolean): (string[] | string)[] => {
     if (!parser || newline === undefined) {
       newline = lineBreakOf(pending, last);
       if (newline === undefined) return [];
@@ -238,21 +318,42 @@ function lineBreakOf(text: string, whole: boolean): '\r\n' | '\n' | '\r' | undef
   return whole ? '\r' : undefined;
 }
 
-/** Lines of an NDJSON file, in chunks; blank lines are skipped. */
+/**
+ * Lines of an NDJSON file, in chunks; blank lines are skipped, a `\r` before the line break is dropped. A line
+ * past {@link MAX_ROW_CHARS} is reported and skipped without being held whole.
+ */
 async function* jsonRows(file: Readable, read: { bytes: number }): AsyncGenerator<FileRow[]> {
-  const lines = readline.createInterface({ input: file, crlfDelay: Number.POSITIVE_INFINITY });
-  countBytes(file, read);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
   let line = 0;
-  for await (const text of lines) {
+  let skipping = false;
+  const take = (text: string, rows: FileRow[]) => {
     line++;
-    if (text.trim() === '') continue;
-    yield [{ line, json: text }];
-  }
-}
-
-/** Bytes the file has handed on: progress, ahead of the rows settled by at most the buffered chunks. */
-function countBytes(file: Readable, read: { bytes: number }): void {
-  file.on('data', (chunk: Buffer | string) => {
+    const json = text.endsWith('\r') ? text.slice(0, -1) : text;
+    // Judged by its length, not by whether it came in whole, so the answer does not depend on the chunking.
+    if (json.length > MAX_ROW_CHARS) rows.push(overlongRow(line));
+    else if (json.trim() !== '') rows.push({ line, json });
+  };
+  for await (const chunk of file as AsyncIterable<Buffer | string>) {
     read.bytes += chunk.length;
-  });
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const rows: FileRow[] = [];
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+      if (skipping) skipping = false;
+      else take(pending.slice(start, end), rows);
+      start = end + 1;
+    }
+    pending = pending.slice(start);
+    if (pending.length > MAX_ROW_CHARS) {
+      if (!skipping) rows.push(overlongRow(++line));
+      pending = '';
+      skipping = true;
+    }
+    if (rows.length > 0) yield rows;
+  }
+  pending += decoder.end();
+  const rows: FileRow[] = [];
+  if (!skipping && pending !== '') take(pending, rows);
+  if (rows.length > 0) yield rows;
 }
