@@ -130,9 +130,10 @@ export class CustomChannelAdapter implements ChannelAdapter {
       timeoutMs,
     });
     if (!result.ok) {
+      const refused = result.failure.kind === 'refused';
       return {
-        class: 'retryable',
-        code: result.failure.kind,
+        class: refused ? 'permanent' : 'retryable',
+        code: refused ? 'HERALD_DESTINATION_REFUSED' : result.failure.kind,
         message: `receiver: ${result.failure.message}`,
       };
     }

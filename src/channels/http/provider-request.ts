@@ -18,13 +18,14 @@ export interface ProviderResponse {
 
 /**
  * A call that produced no HTTP answer: `timeout` when the provider did not answer in time (it may still have
- * acted on the request), `network` when the connection failed.
+ * acted on the request), `network` when the connection failed, `refused` when Herald would not connect to the
+ * address (HERALD_OUTBOUND_DESTINATIONS=public): retrying cannot help.
  *
  * @example
  * const failure: ProviderNetworkFailure = { kind: 'timeout', message: 'no answer within 10000 ms' };
  */
 export interface ProviderNetworkFailure {
-  readonly kind: 'timeout' | 'network';
+  readonly kind: 'timeout' | 'network' | 'refused';
   readonly message: string;
 }
 
@@ -84,6 +85,7 @@ export async function providerRequest(http: HttpPools, request: ProviderRequest)
     if (name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
       return { ok: false, failure: { kind: 'timeout', message: `no answer within ${request.timeoutMs} ms` } };
     }
+    if (code === 'HERALD_DESTINATION_REFUSED') return { ok: false, failure: { kind: 'refused', message } };
     return { ok: false, failure: { kind: 'network', message: `connection failed: ${message}` } };
   }
 }

@@ -57,5 +57,10 @@ export function lineFailure(status: number, error: LineError): SendFailure {
 
 /** A call that got no answer: LINE may have accepted it, so only a retry with the same retry key is safe. */
 export function lineNetworkFailure(failure: ProviderNetworkFailure): SendFailure {
-  return { class: 'retryable', code: failure.kind, message: `LINE: ${failure.message}` };
+  const refused = failure.kind === 'refused';
+  return {
+    class: refused ? 'permanent' : 'retryable',
+    code: refused ? 'HERALD_DESTINATION_REFUSED' : failure.kind,
+    message: `LINE: ${failure.message}`,
+  };
 }

@@ -54,5 +54,10 @@ export function twilioFailure(status: number, error: TwilioError): SendFailure {
 
 /** No answer: Twilio may have queued the message (it has no idempotency key), so a retry may send it twice. */
 export function twilioNetworkFailure(failure: ProviderNetworkFailure): SendFailure {
-  return { class: 'retryable', code: failure.kind, message: `Twilio: ${failure.message}` };
+  const refused = failure.kind === 'refused';
+  return {
+    class: refused ? 'permanent' : 'retryable',
+    code: refused ? 'HERALD_DESTINATION_REFUSED' : failure.kind,
+    message: `Twilio: ${failure.message}`,
+  };
 }

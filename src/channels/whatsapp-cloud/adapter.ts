@@ -224,7 +224,10 @@ function acceptedMessageId(text: string): string | undefined {
   }
 }
 
-/** No answer at all: a timeout or a broken connection. Both may hide an accepted message, and both are retried. */
+/**
+ * No answer at all: a timeout or a broken connection. Both may hide an accepted message, and both are retried; a
+ * destination Herald refuses to connect to (HERALD_OUTBOUND_DESTINATIONS) is final.
+ */
 function networkFailure(error: unknown): SendFailure {
   const code = (error as { code?: unknown }).code;
   const name = (error as { name?: unknown }).name;
@@ -235,6 +238,10 @@ function networkFailure(error: unknown): SendFailure {
     code === 'UND_ERR_BODY_TIMEOUT' ||
     code === 'UND_ERR_CONNECT_TIMEOUT';
   const detail = typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
+  if (code === 'HERALD_DESTINATION_REFUSED') {
+    const message = error instanceof Error ? error.message : String(error);
+    return { class: 'permanent', code: 'HERALD_DESTINATION_REFUSED', message };
+  }
   return timedOut
     ? { class: 'retryable', code: 'timeout', message: `no answer in time (${detail})` }
     : { class: 'retryable', code: 'connection_error', message: `connection failed (${detail})` };
