@@ -69,6 +69,13 @@ describeEachDatabase('HERALD_OUTBOUND_DESTINATIONS=public', (db) => {
       payload: { ...WHATSAPP, options: { baseUrl: `http://localhost:${port}/graph` } },
     });
     expect(channel.statusCode).toBe(200);
+    const subscription = await herald.server.inject({
+      method: 'POST',
+      url: `/v1/apps/${appId}/subscriptions`,
+      headers,
+      payload: { url: `http://localhost:${port}/hook`, events: ['message.status'] },
+    });
+    expect(subscription.statusCode).toBe(201);
     herald.startWorkers();
     const sent = await herald.server.inject({
       method: 'POST',
@@ -97,6 +104,18 @@ describeEachDatabase('HERALD_OUTBOUND_DESTINATIONS=public', (db) => {
       attempts: 1,
       error: { code: 'HERALD_DESTINATION_REFUSED' },
     });
+    // The failure's event is not delivered either: dropped at the first refusal, not retried for a day.
+    let metrics = '';
+    for (
+      let i = 0;
+      i < 100 && !/herald_event_deliveries_total\{outcome="dropped"\} [1-9]/.test(metrics);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics = (await herald.server.inject({ method: 'GET', url: '/metrics' })).body;
+    }
+    expect(metrics).toMatch(/herald_event_deliveries_total\{outcome="dropped"\} [1-9]/);
+    expect(metrics).not.toMatch(/herald_event_deliveries_total\{outcome="retried"\}/);
     expect(hits).toBe(0);
   });
 });

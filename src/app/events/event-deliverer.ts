@@ -74,6 +74,7 @@ export class EventDeliverer {
     const secret = deps.secrets.open(subscription.sealedSecret);
     let ok = false;
     let detail = '';
+    let refused = false;
     try {
       const response = await deps.http.pool(url.origin).request({
         method: 'POST',
@@ -94,13 +95,15 @@ export class EventDeliverer {
       detail = `status ${response.statusCode}`;
     } catch (error) {
       detail = error instanceof Error ? error.message : String(error);
+      refused = (error as { code?: unknown }).code === 'HERALD_DESTINATION_REFUSED';
     }
     if (ok) {
       deps.metrics.eventDelivery('delivered');
       return true;
     }
     const maxAttempts = deps.options?.maxAttempts ?? 20;
-    if (delivery.attempts >= maxAttempts) {
+    // A destination Herald will not connect to (HERALD_OUTBOUND_DESTINATIONS) stays refused: no point retrying.
+    if (refused || delivery.attempts >= maxAttempts) {
       deps.metrics.eventDelivery('dropped');
       deps.logger.error(
         { subscriptionId: delivery.subscriptionId, eventId: delivery.event.id, detail },
