@@ -96,6 +96,7 @@ export function destinationCheck(publicOnly: boolean): (url: string, field: stri
     try {
       hostname = new URL(url).hostname;
     } catch {
+      // Not a URL: the field's own schema refuses it, with its own message; nothing here to add.
       return;
     }
     try {
