@@ -61,49 +61,19 @@ describeEachDatabase('HERALD_OUTBOUND_DESTINATIONS=public', (db) => {
   });
 
   it('never connects to a name that resolves to an internal address: the send fails and nothing arrives', async () => {
-    const { appId, headers } = await createTestApp(herald);
-    const channel = await herald.server.inject({
-      method: 'PUT',
-      url: `/v1/apps/${appId}/channels/wa`,
-      headers,
-      payload: { ...WHATSAPP, options: { baseUrl: `http://localhost:${port}/graph` } },
-    });
-    expect(channel.statusCode).toBe(200);
+    const app = await createTestApp(herald);
     const subscription = await herald.server.inject({
       method: 'POST',
-      url: `/v1/apps/${appId}/subscriptions`,
-      headers,
+      url: `/v1/apps/${app.appId}/subscriptions`,
+      headers: app.headers,
       payload: { url: `http://localhost:${port}/hook`, events: ['message.status'] },
     });
     expect(subscription.statusCode).toBe(201);
-    herald.startWorkers();
-    const sent = await herald.server.inject({
-      method: 'POST',
-      url: `/v1/apps/${appId}/messages`,
-      headers,
-      payload: {
-        channelType: 'WHATSAPP',
-        to: '+16505551234',
-        template: { name: 'hello', language: 'en_US' },
-      },
-    });
-    expect(sent.statusCode).toBe(202);
-    const { messageId } = sent.json() as { messageId: string };
-    // Refused is final: no retries until the maximum attempts.
-    let message: { status: string; attempts?: number; error?: { code: string; message: string } } = {
-      status: 'queued',
-    };
-    for (let i = 0; i < 100 && message.status !== 'failed'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      message = (
-        await herald.server.inject({ method: 'GET', url: `/v1/apps/${appId}/messages/${messageId}`, headers })
-      ).json();
-    }
-    expect(message).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      error: { code: 'HERALD_DESTINATION_REFUSED' },
-    });
+    await expectRefusedSend(
+      app,
+      { id: 'wa', ...WHATSAPP, options: { baseUrl: `http://localhost:${port}/graph` } },
+      { channelType: 'WHATSAPP', to: '+16505551234', template: { name: 'hello', language: 'en_US' } },
+    );
     // The failure's event is not delivered either: dropped at the first refusal, not retried for a day.
     let metrics = '';
     for (
@@ -118,4 +88,61 @@ describeEachDatabase('HERALD_OUTBOUND_DESTINATIONS=public', (db) => {
     expect(metrics).not.toMatch(/herald_event_deliveries_total\{outcome="retried"\}/);
     expect(hits).toBe(0);
   });
+
+  it('an AWS channel whose endpoint resolves to an internal address fails its send once, as final', async () => {
+    await expectRefusedSend(
+      await createTestApp(herald),
+      {
+        id: 'sms',
+        provider: 'eum-sms',
+        sender: { originationIdentity: '+12065550152' },
+        credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret-0123456789abcdef' },
+        options: { region: 'us-east-1', endpoint: `http://localhost:${port}` },
+        validate: false,
+      },
+      { channelType: 'SMS', to: '+16505551234', text: 'hello' },
+    );
+    expect(hits).toBe(0);
+  });
+
+  /** Configures the channel, sends one message through it and expects it failed once, as final (no retries). */
+  async function expectRefusedSend(
+    app: { appId: string; headers: Record<string, string> },
+    channel: { id: string } & Record<string, unknown>,
+    message: Record<string, unknown>,
+  ) {
+    const { id, ...config } = channel;
+    const put = await herald.server.inject({
+      method: 'PUT',
+      url: `/v1/apps/${app.appId}/channels/${id}`,
+      headers: app.headers,
+      payload: config,
+    });
+    expect(put.statusCode).toBe(200);
+    herald.startWorkers();
+    const sent = await herald.server.inject({
+      method: 'POST',
+      url: `/v1/apps/${app.appId}/messages`,
+      headers: app.headers,
+      payload: message,
+    });
+    expect(sent.statusCode).toBe(202);
+    const { messageId } = sent.json() as { messageId: string };
+    let state: { status: string; attempts?: number; error?: { code: string } } = { status: 'queued' };
+    for (let i = 0; i < 100 && state.status !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = (
+        await herald.server.inject({
+          method: 'GET',
+          url: `/v1/apps/${app.appId}/messages/${messageId}`,
+          headers: app.headers,
+        })
+      ).json();
+    }
+    expect(state).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'HERALD_DESTINATION_REFUSED' },
+    });
+  }
 });

@@ -11,8 +11,8 @@ export interface AwsServiceError {
 
 /**
  * Splits what an AWS SDK call threw into a service answer (an exception with an HTTP status) and a transport
- * failure (no answer: timeout, refused or reset connection), which is always retryable: the request may or may not
- * have been accepted, as with any lost response.
+ * failure (no answer: timeout, refused or reset connection), which is retryable: the request may or may not have
+ * been accepted, as with any lost response. A destination HERALD_OUTBOUND_DESTINATIONS refuses is final.
  */
 export function awsError(error: unknown): { service: AwsServiceError } | { transport: SendFailure } {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
@@ -30,6 +30,16 @@ export function awsError(error: unknown): { service: AwsServiceError } | { trans
     };
   }
   const code = typeof e.code === 'string' ? e.code : undefined;
+  // HERALD_OUTBOUND_DESTINATIONS refused the address: asking again cannot change the answer.
+  if (code === 'HERALD_DESTINATION_REFUSED') {
+    return {
+      transport: {
+        class: 'permanent',
+        code,
+        message: typeof e.message === 'string' ? e.message : 'destination refused',
+      },
+    };
+  }
   const timedOut =
     name === 'TimeoutError' ||
     name === 'AbortError' ||
