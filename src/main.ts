@@ -257,7 +257,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
         startKeywords: config.delivery.startKeywords.map((k) => k.toUpperCase()),
         holdSeconds: config.delivery.holdTimeSeconds,
         unmatchedStatusRetryMs: 5 * 60_000,
-        leaseMs: 60_000,
+        // How long a crashed process's webhook events wait before another takes them over; a batch takes well
+        // under a second, and events too close to their lease's end are left to be claimed from the table.
+        leaseMs: 15_000,
         batchSize: 500,
       },
     },

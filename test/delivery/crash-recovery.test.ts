@@ -113,7 +113,9 @@ describeEachDatabase(
       const app = await createTestApp(herald);
       await whatsAppChannelOn(standalone, herald, app, {
         messagesPerSecond: 2_000,
-        timeoutMs: 5_000,
+        // A send that times out is retried, and the sandbox may have taken it: a duplicate the kill did not cause.
+        // On a loaded machine the sandbox (in this process) can answer seconds late, so the timeout is generous.
+        timeoutMs: 15_000,
         settings: { messagesPerSecond: 100_000, statusGapMs: 1 },
         webhookUrl: `http://127.0.0.1:${port}/webhooks/${app.appId}/wa`,
       });
