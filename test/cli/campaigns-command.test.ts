@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
-import { ApiError, createApiClient } from '../../src/cli/api-client.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ApiClient, ApiError, createApiClient } from '../../src/cli/api-client.js';
 import { launchCampaign, watchCampaign } from '../../src/cli/commands/campaigns-command.js';
 import { createHttpPools } from '../../src/runtime/undici-http-pools.js';
 import { campaignApp, phone } from '../campaigns/campaign-harness.js';
@@ -99,5 +99,59 @@ describeEachDatabase('herald campaigns launch and watch', (db) => {
       (e: unknown) => e,
     );
     expect((missing as ApiError).code).toBe('HERALD_NOT_FOUND');
+  });
+});
+
+describe('herald campaigns watch against a run that ends between two polls', () => {
+  it('prints the campaign state that came with the finished run, not an older one', async () => {
+    // Herald ends a run and moves its campaign in one transaction; here that commit lands as the CLI reads the
+    // run, which is where the race sat when the campaign was read first.
+    let ended = false;
+    let activityReads = 0;
+    const run = {
+      id: 'r1',
+      trigger: 'schedule',
+      scheduledStart: '2026-11-21T10:00:00.000Z',
+      fanOutDone: true,
+      totalEndpoints: 1,
+      holdout: 0,
+      skipped: {},
+      queued: 1,
+      pending: 0,
+      sent: 1,
+      delivered: 1,
+      read: 1,
+      failed: {},
+      expired: 0,
+      cancelled: 0,
+    };
+    const api: ApiClient = {
+      baseUrl: 'http://herald.invalid',
+      request: async <T>(_method: string, path: string): Promise<T> => {
+        if (path.endsWith('/activities')) {
+          activityReads += 1;
+          if (activityReads === 2) ended = true;
+          return { items: [{ ...run, state: ended ? 'COMPLETED' : 'RUNNING' }] } as T;
+        }
+        return {
+          id: 'c1',
+          name: 'race',
+          state: ended ? 'COMPLETED' : 'EXECUTING',
+          nextRunAt: null,
+          schedule: { frequency: 'ONCE' },
+        } as T;
+      },
+    };
+    let text = '';
+    const out = new PassThrough().on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const code = await watchCampaign(
+      { appId: 'a1', campaignId: 'c1' },
+      { api, out, progress: new PassThrough(), sleep: async () => {} },
+    );
+    expect(code).toBe(0);
+    expect(text).toContain('Run r1 (schedule, scheduled 2026-11-21T10:00:00.000Z) COMPLETED');
+    expect(text).toContain('Campaign COMPLETED');
   });
 });

@@ -102,10 +102,12 @@ export async function watchCampaign(
   let run: ActivityView | undefined;
   try {
     for (;;) {
-      campaign = await io.api.request<CampaignView>('GET', base);
+      // The run first: a run's end and its campaign's new state commit together, so a campaign read after
+      // the run is at least as new, and the summary never shows a finished run beside EXECUTING.
       run = (
         await io.api.request<{ items: ActivityView[] }>('GET', `${base}/activities`, { query: { limit: 1 } })
       ).items[0];
+      campaign = await io.api.request<CampaignView>('GET', base);
       if (!run) {
         fanOut.update(0, {
           label: 'fan-out',
