@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command): void {
       ];
       if (config.generated.adminToken || flags.demo) {
         lines.push(
-          `  Admin token:     ${config.adminToken}${config.generated.adminToken ? '   (generated; kept in the data directory, shown once)' : ''}`,
+          `  Admin token:     ${config.adminToken}${config.generated.adminToken ? "   (generated now, into the data directory's admin-token file)" : ''}`,
         );
       } else {
         lines.push("  Admin token:     HERALD_ADMIN_TOKEN or the data directory's admin-token file");
