@@ -38,24 +38,35 @@ async function authenticate(request: FastifyRequest): Promise<Principal> {
   return principal;
 }
 
-/** preHandler for operator routes (creating and deleting apps). */
+// These run as `onRequest` hooks: a caller without access learns nothing of the body's validation, and an upload
+// is refused before it is read.
+
+/** onRequest hook for operator routes (creating and deleting apps). */
 export async function requireAdmin(request: FastifyRequest): Promise<void> {
   const principal = await authenticate(request);
   if (principal.kind !== 'admin')
     throw new HeraldError('HERALD_FORBIDDEN', 'this route needs the admin token');
 }
 
-/** preHandler for `/v1/apps/:appId/...`: the app's own key, or the admin token. */
+/**
+ * onRequest hook for `/v1/apps/:appId/...`: the app's own key, or the admin token for an app that exists (a key
+ * names its app, so only the admin token can name one that is not there: a 404, not an empty list or a failed
+ * write).
+ */
 export async function requireAppAccess(request: FastifyRequest): Promise<void> {
   const principal = await authenticate(request);
-  if (principal.kind === 'admin') return;
   const appId = (request.params as { appId?: unknown } | undefined)?.appId;
+  if (principal.kind === 'admin') {
+    if (typeof appId === 'string' && !(await request.server.heraldAuthenticator.appExists(appId)))
+      throw new HeraldError('HERALD_NOT_FOUND', `app ${appId} does not exist`, { field: 'appId' });
+    return;
+  }
   if (principal.appId !== appId)
     throw new HeraldError('HERALD_FORBIDDEN', 'this API key belongs to another app');
 }
 
 /**
- * preHandler for routes whose app comes from the key itself (the AWS-sample compatible `/v1/sendWhatsApp`).
+ * onRequest hook for routes whose app comes from the key itself (the AWS-sample compatible `/v1/sendWhatsApp`).
  * Sets `request.principal`; `appIdOf` reads it.
  */
 export async function requireAppKey(request: FastifyRequest): Promise<void> {

@@ -44,6 +44,11 @@ export class Authenticator {
     return secretMatches(parsed.secret, stored.secretHash) ? principal : undefined;
   }
 
+  /** Whether an app exists: what the admin token, which names any app, is checked against. */
+  async appExists(appId: string): Promise<boolean> {
+    return (await this.deps.apps.getApp(appId)) !== undefined;
+  }
+
   /** Drops cached keys of one key (or of a whole app) after a deletion. */
   forget(filter: { keyId?: string; appId?: string }): void {
     for (const [keyId, entry] of this.cache) {

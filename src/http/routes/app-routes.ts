@@ -35,7 +35,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.post(
       '/v1/apps',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags: ['apps'],
           summary: 'Create an app (admin token); its first API key is returned once',
@@ -54,7 +54,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.get(
       '/v1/apps',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags: ['apps'],
           summary: 'List apps (admin token)',
@@ -73,7 +73,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['apps'],
           summary: 'Get an app',
@@ -88,7 +88,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags: ['apps'],
           summary: 'Delete an app and everything it owns (admin token)',
@@ -109,7 +109,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/keys',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['apps'],
           summary: 'Create an API key; the key is returned once',
@@ -129,7 +129,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/keys',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['apps'],
           summary: "List an app's API keys (never the secrets)",
@@ -153,7 +153,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/keys/:keyId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['apps'],
           summary: 'Revoke an API key',

@@ -43,7 +43,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/campaigns',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Create a campaign',
@@ -67,7 +67,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/campaigns',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List campaigns',
@@ -89,7 +89,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/campaigns/:campaignId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Get a campaign',
@@ -109,7 +109,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.put(
       '/v1/apps/:appId/campaigns/:campaignId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Replace a campaign’s definition',
@@ -131,7 +131,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/campaigns/:campaignId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Delete a campaign',
@@ -171,7 +171,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
       app.post(
         `/v1/apps/:appId/campaigns/:campaignId/${action}`,
         {
-          preHandler: requireAppAccess,
+          onRequest: requireAppAccess,
           schema: {
             tags,
             summary: spec.summary,
@@ -191,7 +191,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/campaigns/:campaignId/activities',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List a campaign’s runs with their numbers, newest first',
@@ -230,7 +230,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/campaigns/:campaignId/activities/:activityId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Get one run with its numbers',

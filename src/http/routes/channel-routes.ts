@@ -86,7 +86,7 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
   });
 
   return (app) => {
-    app.addHook('preHandler', requireAppAccess);
+    app.addHook('onRequest', requireAppAccess);
 
     app.put(
       '/v1/apps/:appId/channels/:channelId',

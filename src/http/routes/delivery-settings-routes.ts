@@ -50,7 +50,7 @@ const settingsSchema = z
 
 export function deliverySettingsRoutes(deps: { settings: DeliverySettingsStore; clock: Clock }): RouteModule {
   return (app) => {
-    app.addHook('preHandler', requireAppAccess);
+    app.addHook('onRequest', requireAppAccess);
     app.get(
       '/v1/apps/:appId/delivery-settings',
       {

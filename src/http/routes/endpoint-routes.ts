@@ -35,7 +35,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.put(
       '/v1/apps/:appId/endpoints/:endpointId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Create or update an endpoint',
@@ -66,7 +66,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.put(
       '/v1/apps/:appId/endpoints',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         attachValidation: true,
         schema: {
           tags,
@@ -94,7 +94,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/endpoints/:endpointId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Get an endpoint',
@@ -114,7 +114,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/endpoints/:endpointId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Delete an endpoint',
@@ -135,7 +135,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/endpoints',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List endpoints, filtered',
@@ -174,7 +174,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/users/:userId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "Get a user's endpoints",
@@ -194,7 +194,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/users/:userId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "Delete all of a user's endpoints",

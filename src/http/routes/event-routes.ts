@@ -18,7 +18,7 @@ export function eventRoutes(deps: EventRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/events',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['events'],
           summary: 'Record endpoints’ events',

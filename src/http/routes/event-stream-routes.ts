@@ -12,7 +12,7 @@ export function eventStreamRoutes(deps: { bus: EventBus; heartbeatMs?: number })
     app.get(
       '/v1/apps/:appId/events/stream',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['events'],
           summary: "The app's events, live, as server-sent events",

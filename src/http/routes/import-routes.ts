@@ -73,7 +73,7 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/imports',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         validatorCompiler: streamBodyCompiler,
         schema: {
           tags,
@@ -134,7 +134,7 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/imports/:importId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "An import's status, counts and first row errors",
@@ -157,7 +157,7 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/imports',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List imports, newest first',

@@ -148,7 +148,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/messages',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['messages'],
           summary: 'Send a message',
@@ -185,7 +185,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/messages/:messageId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['messages'],
           summary: 'Get a message: status, history, provider id and error',
@@ -207,7 +207,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/messages',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags: ['messages'],
           summary: 'List messages, newest first',
@@ -257,7 +257,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
       app.post(
         path,
         {
-          preHandler: requireAppKey,
+          onRequest: requireAppKey,
           schema: {
             tags: ['messages'],
             summary: `Send a ${channelType === 'SMS' ? 'SMS' : 'WhatsApp'} text (AWS sample compatible)`,

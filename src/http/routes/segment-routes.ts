@@ -50,7 +50,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/segments',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Create a segment',
@@ -77,7 +77,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/segments',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List segments (latest versions)',
@@ -99,7 +99,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/segments/:segmentId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Get a segment (a version with ?version=)',
@@ -120,7 +120,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/segments/:segmentId/versions',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "List a segment's versions, newest first",
@@ -140,7 +140,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.put(
       '/v1/apps/:appId/segments/:segmentId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Update a segment: writes a new version',
@@ -165,7 +165,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/segments/:segmentId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Delete a segment and all its versions',
@@ -186,7 +186,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/segments/:segmentId/estimate',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Count the endpoints in a segment now',
@@ -215,7 +215,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/segments/:segmentId/endpoints',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "Page through a segment's endpoints",

@@ -38,7 +38,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
     createdAt: toIso(s.createdAt),
   });
   return (app) => {
-    app.addHook('preHandler', requireAppAccess);
+    app.addHook('onRequest', requireAppAccess);
     app.post(
       '/v1/apps/:appId/subscriptions',
       {

@@ -48,7 +48,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/templates',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Create a template',
@@ -75,7 +75,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/templates',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'List templates (latest versions)',
@@ -97,7 +97,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/templates/:templateId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Get a template (a version with ?version=)',
@@ -118,7 +118,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.get(
       '/v1/apps/:appId/templates/:templateId/versions',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "List a template's versions, newest first",
@@ -138,7 +138,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.put(
       '/v1/apps/:appId/templates/:templateId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Update a template: writes a new version',
@@ -163,7 +163,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.delete(
       '/v1/apps/:appId/templates/:templateId',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Delete a template and all its versions',
@@ -184,7 +184,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/templates/sync',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: "Import a WhatsApp channel's templates from the provider",
@@ -226,7 +226,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
     app.post(
       '/v1/apps/:appId/templates/:templateId/preview',
       {
-        preHandler: requireAppAccess,
+        onRequest: requireAppAccess,
         schema: {
           tags,
           summary: 'Preview the exact provider payload',
