@@ -82,7 +82,10 @@ export const SANDBOX_PREFIX = '/sandbox';
 
 export interface HeraldOptions {
   readonly config: HeraldConfig;
-  /** `serve` runs the HTTP API (and, unless disabled, the workers); `worker` runs only the workers. */
+  /**
+   * `serve` runs the HTTP API (and, unless disabled, the workers); `worker` runs only the workers, and its server
+   * (if it listens) answers only `/healthz`, `/readyz` and `/metrics`.
+   */
   readonly role?: 'serve' | 'worker';
   /** Mount the provider sandboxes in this process (demo and tests). */
   readonly sandbox?: boolean;
@@ -351,80 +354,90 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   });
 
   let stopping = false;
+  // Health and metrics are all a `worker` serves (when asked to listen): its counters of sends, statuses and
+  // deliveries exist only in its own process.
+  const operationsRoutes = [
+    healthRoutes({
+      ping: async () => {
+        await sql`select 1`.execute(database.db);
+      },
+      stopping: () => stopping,
+    }),
+    metricsRoutes({ registry }),
+  ];
   const server = await createServer({
     logger,
     authenticator,
     bodyLimitBytes: config.bodyLimitBytes,
     publicUrl: config.publicUrl,
     version: HERALD_VERSION,
-    routes: [
-      healthRoutes({
-        ping: async () => {
-          await sql`select 1`.execute(database.db);
-        },
-        stopping: () => stopping,
-      }),
-      metricsRoutes({ registry }),
-      appRoutes({ apps, clock, ids, authenticator }),
-      endpointRoutes({ apps, endpoints, clock }),
-      segmentRoutes({ apps, segments, ids, clock }),
-      importRoutes({
-        apps,
-        imports,
-        segments,
-        spool: importSpool,
-        runner: importRunner,
-        ids,
-        clock,
-        limitBytes: config.importLimitBytes,
-        leaseMs: IMPORT_LEASE_MS,
-      }),
-      channelRoutes({
-        channels,
-        secrets,
-        directory,
-        clock,
-        checkDestination,
-        providers: CHANNEL_PROVIDERS,
-        publicUrl,
-      }),
-      webhookRoutes({
-        directory,
-        inbound: {
-          async accept(batch) {
-            await inboxSink.accept(batch);
-            metrics.webhookEvents(batch.senderKey.split(':')[0] ?? 'unknown', batch.events.length);
-          },
-        },
-        clock,
-        publicUrl,
-        bodyLimitBytes: config.bodyLimitBytes,
-      }),
-      messageRoutes({
-        send,
-        ledger,
-        lastStatus: (appId, channelId) => directory.lastStatus(appId, channelId),
-      }),
-      deliverySettingsRoutes({ settings: deliverySettings, clock }),
-      subscriptionRoutes({ subscriptions, secrets, events, ids, clock, checkDestination }),
-      eventStreamRoutes({ bus }),
-      templateRoutes({ apps, templates, campaigns: campaignStore, endpoints, directory, ids, clock }),
-      campaignRoutes({ ...campaignDeps, apps, metrics: campaignMetrics }),
-      eventRoutes({
-        apps,
-        endpoints,
-        campaigns: campaignStore,
-        runner: campaignRunner,
-        ids,
-        clock,
-        logger,
-        workerId,
-        leaseMs: 30_000,
-      }),
-    ],
+    routes:
+      options.role === 'worker'
+        ? operationsRoutes
+        : [
+            ...operationsRoutes,
+            appRoutes({ apps, clock, ids, authenticator }),
+            endpointRoutes({ apps, endpoints, clock }),
+            segmentRoutes({ apps, segments, ids, clock }),
+            importRoutes({
+              apps,
+              imports,
+              segments,
+              spool: importSpool,
+              runner: importRunner,
+              ids,
+              clock,
+              limitBytes: config.importLimitBytes,
+              leaseMs: IMPORT_LEASE_MS,
+            }),
+            channelRoutes({
+              channels,
+              secrets,
+              directory,
+              clock,
+              checkDestination,
+              providers: CHANNEL_PROVIDERS,
+              publicUrl,
+            }),
+            webhookRoutes({
+              directory,
+              inbound: {
+                async accept(batch) {
+                  await inboxSink.accept(batch);
+                  metrics.webhookEvents(batch.senderKey.split(':')[0] ?? 'unknown', batch.events.length);
+                },
+              },
+              clock,
+              publicUrl,
+              bodyLimitBytes: config.bodyLimitBytes,
+            }),
+            messageRoutes({
+              send,
+              ledger,
+              lastStatus: (appId, channelId) => directory.lastStatus(appId, channelId),
+            }),
+            deliverySettingsRoutes({ settings: deliverySettings, clock }),
+            subscriptionRoutes({ subscriptions, secrets, events, ids, clock, checkDestination }),
+            eventStreamRoutes({ bus }),
+            templateRoutes({ apps, templates, campaigns: campaignStore, endpoints, directory, ids, clock }),
+            campaignRoutes({ ...campaignDeps, apps, metrics: campaignMetrics }),
+            eventRoutes({
+              apps,
+              endpoints,
+              campaigns: campaignStore,
+              runner: campaignRunner,
+              ids,
+              clock,
+              logger,
+              workerId,
+              leaseMs: 30_000,
+            }),
+          ],
   });
   if (sandbox) await server.register(sandbox.plugin, { prefix: SANDBOX_PREFIX });
-  await importRunner.resume();
+  // Uploads are spooled by the process that received them; a worker has none of them, and taking over a crashed
+  // server's import would only fail it while that server could still come back to its file.
+  if (options.role !== 'worker') await importRunner.resume();
 
   let demo: Herald['demo'];
   if (options.demo) {

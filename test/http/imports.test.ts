@@ -291,6 +291,16 @@ describeEachDatabase('imports over HTTP', (db) => {
     await imports.create({ ...base, id: 'resume1', status: 'PROCESSING', rowsRead: 3 }, { leaseUntil: 1 });
     await imports.create({ ...base, id: 'gone1', status: 'CREATED', rowsRead: 0 }, { leaseUntil: 1 });
 
+    // A worker (another host's data directory) leaves them alone: it never receives uploads, and failing them
+    // would rob the server that has their files of its restart.
+    const worker = await createTestHerald(db(), {
+      role: 'worker',
+      env: { HERALD_DATA_DIR: path.join(dataDir, 'worker-host') },
+    });
+    await worker.stop();
+    expect((await imports.get(app.appId, 'resume1'))?.status).toBe('PROCESSING');
+    expect((await imports.get(app.appId, 'gone1'))?.status).toBe('CREATED');
+
     herald = await createTestHerald(db(), { env: { HERALD_DATA_DIR: dataDir } });
     const resumed = await settled('resume1');
     expect(resumed).toMatchObject({ status: 'COMPLETED', processed: 4, failed: 0 });

@@ -8,11 +8,25 @@ export function registerWorkerCommand(program: Command): void {
     .description(
       'run the delivery workers only (senders, webhook processing, subscriptions); scale out on PostgreSQL',
     )
-    .action(async () => {
-      const config = cliConfig();
+    .option(
+      '--port <port>',
+      'serve /metrics, /healthz and /readyz on this port (a worker counts its own sends and statuses)',
+    )
+    .option('--host <host>', 'address for --port (HERALD_HOST)')
+    .action(async (flags: { port?: string; host?: string }) => {
+      const config = cliConfig({ port: flags.port, host: flags.host });
       const herald = await createHerald({ config, role: 'worker' });
       onShutdownSignal(() => herald.stop());
+      // Only on request: a worker beside `serve` on one host would otherwise take HERALD_PORT from it.
+      const url = flags.port === undefined ? undefined : await herald.listen();
       herald.startWorkers();
-      herald.logger.info({ workerId: herald.workerId, database: config.database.kind }, 'worker started');
+      herald.logger.info(
+        {
+          workerId: herald.workerId,
+          database: config.database.kind,
+          ...(url ? { metrics: `${url}/metrics` } : {}),
+        },
+        'worker started',
+      );
     });
 }
