@@ -63,6 +63,25 @@ describeEachDatabase('endpoints over HTTP', (db) => {
     expect((await get('/endpoints/e1')).json()).toEqual(body);
   });
 
+  it('reads, updates and deletes an endpoint by an id as long as its validation allows (256 characters)', async () => {
+    // Fastify's default refused path segments over 100 characters (414): ids PUT accepted could not be read back.
+    const id = `${'e'.repeat(250)}-ü`;
+    const path = `/endpoints/${encodeURIComponent(id)}`;
+    expect((await put(id, { channelType: 'CUSTOM', address: 'a1' })).statusCode).toBe(201);
+    expect((await get(path)).json()).toMatchObject({ id, address: 'a1' });
+    const user = `${'u'.repeat(255)}`;
+    expect(
+      (await put('e2', { channelType: 'CUSTOM', address: 'a2', user: { userId: user } })).statusCode,
+    ).toBe(201);
+    expect((await get(`/users/${user}`)).statusCode).toBe(200);
+    const removed = await herald.server.inject({
+      method: 'DELETE',
+      url: `/v1/apps/${app.appId}${path}`,
+      headers: app.headers,
+    });
+    expect(removed.statusCode).toBe(204);
+  });
+
   it('answers bad input with a code, the field and a reason, and writes nothing', async () => {
     const cases: [unknown, number, string, string][] = [
       [{ channelType: 'WHATSAPP', address: '12' }, 400, 'HERALD_INVALID_ADDRESS', 'address'],
