@@ -16,6 +16,8 @@ export interface DeliveryMetrics {
   statusChanged(status: string, count: number): void;
   webhookEvents(provider: string, stored: number): void;
   inboxProcessed(count: number, lagSeconds: readonly number[]): void;
+  /** Webhook events given up on after failing their every attempt (logged with their inbox ids). */
+  inboxAbandoned(count: number): void;
   eventDelivery(outcome: 'delivered' | 'retried' | 'dropped'): void;
 }
 
@@ -25,5 +27,6 @@ export const NO_METRICS: DeliveryMetrics = {
   statusChanged: () => {},
   webhookEvents: () => {},
   inboxProcessed: () => {},
+  inboxAbandoned: () => {},
   eventDelivery: () => {},
 };

@@ -57,6 +57,11 @@ export function createPrometheusMetrics(sources: GaugeSources): {
     help: 'Webhook events processed',
     registers: [registry],
   });
+  const abandoned = new Counter({
+    name: 'herald_webhook_events_abandoned_total',
+    help: 'Webhook events given up on after failing every attempt',
+    registers: [registry],
+  });
   const deliveries = new Counter({
     name: 'herald_event_deliveries_total',
     help: 'Subscription deliveries by outcome',
@@ -125,6 +130,9 @@ export function createPrometheusMetrics(sources: GaugeSources): {
     },
     webhookEvents(provider, stored) {
       webhooks.inc({ provider }, stored);
+    },
+    inboxAbandoned(count) {
+      abandoned.inc(count);
     },
     inboxProcessed(count, lags) {
       processed.inc(count);

@@ -252,6 +252,29 @@ describeEachDatabase('inbound processing and events out', (db) => {
       .where('event_id', 'like', 'wamid.DUPLICATE_1%')
       .execute();
     expect(inbox).toHaveLength(1);
+
+    // A text holding U+0000 (PostgreSQL's text cannot) is stored with U+FFFD instead of failing its every retry.
+    const nul = body.replace('wamid.DUPLICATE_1', 'wamid.NUL_1').replace('"twice"', '"a\\u0000b"');
+    expect(nul).toContain('a\\u0000b');
+    const stored = await request(`${live.url}${wa.webhookPath}`, {
+      method: 'POST',
+      body: nul,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', wa.appSecret).update(nul).digest('hex')}`,
+      },
+    });
+    expect(stored.statusCode).toBe(200);
+    await stored.body.dump();
+    const content = await eventually(async () => {
+      const row = await db()
+        .db.selectFrom('inbound_messages')
+        .select('content')
+        .where('provider_message_id', '=', 'wamid.NUL_1')
+        .executeTakeFirst();
+      return row?.content ?? undefined;
+    }, 'the inbound message with a NUL stored');
+    expect(content).toContain('a\uFFFDb');
   });
 
   it('creates or re-activates the endpoint of a LINE follower, and opts it out on unfollow without deleting it', async () => {

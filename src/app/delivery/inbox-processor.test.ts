@@ -45,4 +45,81 @@ describe('InboxProcessor', () => {
     await expect(new InboxProcessor(deps).processBatch()).rejects.toThrow('deadlock detected');
     expect(released).toEqual([{ ids: ['in-1'], retryAt: NOW + 2_000 }]);
   });
+
+  const status = (id: string, attempts = 1): InboxEntry => ({
+    id,
+    appId: 'a1',
+    channelId: 'wa',
+    senderKey: 'wa:1',
+    receivedAt: NOW - 10,
+    attempts,
+    event: {
+      type: 'status',
+      eventId: `e-${id}`,
+      occurredAt: NOW - 20,
+      providerMessageId: `wamid.${id}`,
+      status: 'read',
+    },
+  });
+
+  /** A processor whose ledger refuses any batch holding `poison`, recording what it completes and releases. */
+  const harness = (batch: InboxEntry[], poison: string) => {
+    const completed: string[] = [];
+    const released: { ids: readonly string[]; retryAt: number }[] = [];
+    const abandoned: number[] = [];
+    const errors: unknown[] = [];
+    let claims = 0;
+    const deps = {
+      inbox: {
+        claim: async () => (claims++ === 0 ? batch : []),
+        complete: async (ids: readonly string[]) => {
+          completed.push(...ids);
+        },
+        release: async (ids: readonly string[], retryAt: number) => {
+          released.push({ ids, retryAt });
+        },
+      },
+      ledger: {
+        applyProviderStatuses: async (updates: { providerMessageId: string }[]) => {
+          if (updates.some((u) => u.providerMessageId === `wamid.${poison}`))
+            throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+          return { changes: [], unmatched: [] };
+        },
+      },
+      events: { prepare: async () => {}, writerFor: () => () => {}, publish: () => {} },
+      metrics: {
+        statusChanged: () => {},
+        inboxProcessed: () => {},
+        inboxAbandoned: (n: number) => abandoned.push(n),
+      },
+      logger: { error: (fields: unknown) => errors.push(fields) },
+      clock: { now: () => NOW },
+      options: { batchSize: 10, leaseMs: 60_000, unmatchedStatusRetryMs: 300_000 },
+    } as unknown as InboxProcessorDeps;
+    return { processor: new InboxProcessor(deps), completed, released, abandoned, errors };
+  };
+
+  it('retries a failed batch one event at a time, so one bad event does not hold back the others', async () => {
+    const h = harness([status('good-1'), status('bad', 3), status('good-2')], 'bad');
+    expect(await h.processor.processBatch()).toBe(3);
+    expect(h.completed.sort()).toEqual(['good-1', 'good-2']);
+    // Its third attempt: the next in 2 s * 2^2.
+    expect(h.released).toEqual([{ ids: ['bad'], retryAt: NOW + 8_000 }]);
+    expect(h.abandoned).toEqual([]);
+  });
+
+  it('gives up on an event that failed every attempt: logged, counted, no longer retried', async () => {
+    const h = harness([status('bad', 10)], 'bad');
+    await expect(h.processor.processBatch()).rejects.toThrow('0x00');
+    expect(h.released).toEqual([]);
+    expect(h.completed).toEqual(['bad']);
+    expect(h.abandoned).toEqual([1]);
+    expect(h.errors).toEqual([expect.objectContaining({ inboxIds: ['bad'], eventTypes: ['status'] })]);
+  });
+
+  it('backs off up to five minutes between attempts', async () => {
+    const h = harness([status('bad', 9)], 'bad');
+    await expect(h.processor.processBatch()).rejects.toThrow();
+    expect(h.released).toEqual([{ ids: ['bad'], retryAt: NOW + 300_000 }]);
+  });
 });

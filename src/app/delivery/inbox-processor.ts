@@ -75,6 +75,10 @@ export interface InboxProcessorDeps {
 
 const TABLE_CLAIM_EVERY_MS = 1_000;
 const MIN_TABLE_CLAIM = 50;
+/** An event that keeps failing is tried again after 2 s, 4 s, 8 s ... up to 5 min, and given up on after this many. */
+const MAX_ATTEMPTS = 10;
+const RETRY_BASE_MS = 2_000;
+const RETRY_MAX_MS = 5 * 60_000;
 
 /**
  * Processes stored webhook events: statuses into the ledger (in batches, monotonic), inbound messages (stored,
@@ -109,13 +113,54 @@ export class InboxProcessor {
     try {
       return await this.processEntries(batch, now);
     } catch (error) {
-      // A failed batch (a deadlock, a lost connection) is tried again in seconds, not when its lease runs out.
-      await deps.inbox.release(
-        batch.map((e) => e.id),
-        deps.clock.now() + 2_000,
-      );
-      throw error;
+      // A failed batch (a deadlock, a lost connection, or one event the database refuses) is tried again one
+      // event at a time, so one bad event cannot hold back the others; what still fails is retried with backoff
+      // (in seconds, not when its lease runs out) and given up on after MAX_ATTEMPTS.
+      const failed = batch.length === 1 ? [...batch] : await this.oneByOne(batch, now);
+      if (failed.length > 0) await this.retryLater(failed, error);
+      if (failed.length === batch.length) throw error;
+      return batch.length;
     }
+  }
+
+  private async oneByOne(batch: readonly InboxEntry[], now: number): Promise<InboxEntry[]> {
+    const failed: InboxEntry[] = [];
+    for (const entry of batch) {
+      try {
+        await this.processEntries([entry], now);
+      } catch {
+        failed.push(entry);
+      }
+    }
+    return failed;
+  }
+
+  private async retryLater(entries: readonly InboxEntry[], error: unknown): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const abandoned = entries.filter((e) => e.attempts >= MAX_ATTEMPTS);
+    if (abandoned.length > 0) {
+      deps.logger.error(
+        {
+          err: error,
+          inboxIds: abandoned.map((e) => e.id),
+          eventTypes: [...new Set(abandoned.map((e) => e.event.type))],
+        },
+        `webhook events failed ${MAX_ATTEMPTS} times; given up (kept in the inbox table as processed)`,
+      );
+      await deps.inbox.complete(
+        abandoned.map((e) => e.id),
+        now,
+      );
+      deps.metrics.inboxAbandoned(abandoned.length);
+    }
+    const byDelay = new Map<number, string[]>();
+    for (const entry of entries) {
+      if (entry.attempts >= MAX_ATTEMPTS) continue;
+      const delay = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, entry.attempts - 1), RETRY_MAX_MS);
+      byDelay.set(delay, [...(byDelay.get(delay) ?? []), entry.id]);
+    }
+    for (const [delay, ids] of byDelay) await deps.inbox.release(ids, now + delay);
   }
 
   private async processEntries(batch: readonly InboxEntry[], now: number): Promise<number> {
@@ -129,6 +174,7 @@ export class InboxProcessor {
       retry.push(...again);
     }
     const channelCache = new Map<string, StoredChannel | undefined>();
+    const failed: { entry: InboxEntry; error: unknown }[] = [];
     for (const entry of batch) {
       if (entry.event.type === 'status') continue;
       try {
@@ -139,11 +185,17 @@ export class InboxProcessor {
           { err: error, inboxId: entry.id, eventType: entry.event.type },
           'could not process a webhook event',
         );
-        retry.push(entry.id);
+        failed.push({ entry, error });
       }
     }
     await deps.inbox.complete(done, deps.clock.now());
+    // Statuses whose send is still being recorded come back in 2 s, for as long as unmatchedStatusRetryMs allows.
     if (retry.length > 0) await deps.inbox.release(retry, deps.clock.now() + 2_000);
+    if (failed.length > 0)
+      await this.retryLater(
+        failed.map((f) => f.entry),
+        failed[0]?.error,
+      );
     const processed = new Set(done);
     deps.metrics.inboxProcessed(
       done.length,

@@ -73,7 +73,8 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
           appId,
           channelId,
           senderKey: found.channel.senderKey,
-          events: result.events,
+          // A user can send U+0000, which PostgreSQL's text cannot hold: stored as U+FFFD, like other undecodable text.
+          events: result.events.map((event) => (holdsNul(event) ? withoutNul(event) : event)),
           receivedAt: deps.clock.now(),
         });
       }
@@ -113,4 +114,25 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | unde
     out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
+}
+
+/** A copy with every U+0000 in strings and keys replaced by U+FFFD; the value itself when it holds none. */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string')
+    return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNul(item)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[withoutNul(key)] = withoutNul((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsNul);
+  for (const key in value) {
+    if (key.includes('\u0000') || holdsNul((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
