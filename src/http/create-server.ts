@@ -101,8 +101,8 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   // than failing as a database error halfway through a write.
   app.addHook('preValidation', (request, _reply, done) => {
     const field =
-      nulAt(request.params, '') ??
-      nulAt(request.query, '') ??
+      nulInRecord(request.params) ??
+      nulInRecord(request.query) ??
       (Buffer.isBuffer(request.body) ? undefined : nulAt(request.body, ''));
     if (field === undefined) done();
     else
@@ -168,10 +168,25 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   return app as unknown as HeraldFastify;
 }
 
-/** The path (`items[2].name`) of the first string or key holding U+0000, or undefined. */
+/** The name of the first path parameter or query value holding U+0000 (their objects are not plain). */
+function nulInRecord(record: unknown): string | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    if (key.includes('\u0000')) return key;
+    if (typeof value === 'string' && value.includes('\u0000')) return key;
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))) return key;
+  }
+  return undefined;
+}
+
+/** The path (`items[2].name`) of the first string or key holding U+0000 in parsed JSON, or undefined. */
 function nulAt(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
   if (value === null || typeof value !== 'object') return undefined;
+  // Parsed JSON is plain objects and arrays; a streamed upload's body is a stream, not data to scan.
+  const prototype = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = nulAt(value[i], `${path}[${i}]`);
