@@ -377,10 +377,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
         : [
             ...operationsRoutes,
             appRoutes({ apps, clock, ids, authenticator }),
-            endpointRoutes({ apps, endpoints, clock }),
-            segmentRoutes({ apps, segments, ids, clock }),
+            endpointRoutes({ endpoints, clock }),
+            segmentRoutes({ segments, ids, clock }),
             importRoutes({
-              apps,
               imports,
               segments,
               spool: importSpool,
@@ -419,10 +418,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
             deliverySettingsRoutes({ settings: deliverySettings, clock }),
             subscriptionRoutes({ subscriptions, secrets, events, ids, clock, checkDestination }),
             eventStreamRoutes({ bus }),
-            templateRoutes({ apps, templates, campaigns: campaignStore, endpoints, directory, ids, clock }),
-            campaignRoutes({ ...campaignDeps, apps, metrics: campaignMetrics }),
+            templateRoutes({ templates, campaigns: campaignStore, endpoints, directory, ids, clock }),
+            campaignRoutes({ ...campaignDeps, metrics: campaignMetrics }),
             eventRoutes({
-              apps,
               endpoints,
               campaigns: campaignStore,
               runner: campaignRunner,

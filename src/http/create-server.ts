@@ -14,6 +14,7 @@ import type { Logger } from '../ports/logger.js';
 import { errorHandler, sendError } from './error-handler.js';
 import type { HeraldFastify, RouteModule } from './herald-fastify.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
+import { nulAt, nulInRecord } from './nul-text.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
 export interface HeraldRoute {
@@ -166,39 +167,4 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
     await app.register(async (scope) => routes(scope as unknown as HeraldFastify));
   }
   return app as unknown as HeraldFastify;
-}
-
-/** The name of the first path parameter or query value holding U+0000 (their objects are not plain). */
-function nulInRecord(record: unknown): string | undefined {
-  if (record === null || typeof record !== 'object') return undefined;
-  for (const key in record) {
-    const value = (record as Record<string, unknown>)[key];
-    if (key.includes('\u0000')) return key;
-    if (typeof value === 'string' && value.includes('\u0000')) return key;
-    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))) return key;
-  }
-  return undefined;
-}
-
-/** The path (`items[2].name`) of the first string or key holding U+0000 in parsed JSON, or undefined. */
-function nulAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  // Parsed JSON is plain objects and arrays; a streamed upload's body is a stream, not data to scan.
-  const prototype = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = nulAt(value[i], `${path}[${i}]`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  for (const key in value) {
-    const at = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return at;
-    const found = nulAt((value as Record<string, unknown>)[key], at);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

@@ -140,7 +140,6 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
         },
       },
       async (request) => {
-        await mustFindApp(deps, request.params.appId);
         const { limit, cursor } = request.query;
         const rows = await deps.apps.listKeys(request.params.appId, {
           limit: limit + 1,

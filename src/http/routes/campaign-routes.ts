@@ -13,7 +13,6 @@ import {
 import type { Campaign, CampaignActivity } from '../../domain/campaign.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { HeraldError } from '../../domain/errors.js';
-import type { AppStore } from '../../ports/app-store.js';
 import type { CampaignMetrics } from '../../ports/campaign-metrics.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
@@ -27,10 +26,8 @@ import {
   toCampaignJson,
 } from '../schemas/campaign.js';
 import { appIdParams, errorResponses, pageOf, paginationQuery, security } from '../schemas/common.js';
-import { mustFindApp } from './endpoint-routes.js';
 
 export interface CampaignRoutesDeps extends CampaignDeps {
-  readonly apps: AppStore;
   readonly metrics: Pick<CampaignMetrics, 'countByActivity'>;
 }
 
@@ -57,7 +54,6 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
       },
       async (request, reply) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const campaign = await createCampaign(deps, appId, toCampaignInput(request.body));
         reply.code(201);
         return toCampaignJson(campaign);
@@ -79,7 +75,6 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { limit, cursor } = request.query;
         const rows = await deps.campaigns.list(appId, { limit: limit + 1, ...afterIdFrom(cursor) });
         return pageById(rows, limit, toCampaignJson);

@@ -1,11 +1,9 @@
-import type { FastifyRequest } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { EndpointInput } from '../../app/endpoints/endpoint-input.js';
 import { putEndpoints } from '../../app/endpoints/put-endpoints.js';
 import { CHANNEL_TYPES } from '../../domain/channel-type.js';
 import { type ErrorDetail, HeraldError } from '../../domain/errors.js';
-import type { AppStore } from '../../ports/app-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EndpointStore } from '../../ports/endpoint-store.js';
 import { requireAppAccess } from '../auth.js';
@@ -16,7 +14,6 @@ import { appIdParams, errorResponses, pageOf, paginationQuery, security } from '
 import { endpointBatchBody, endpointBody, endpointJson, toEndpointJson } from '../schemas/endpoint.js';
 
 export interface EndpointRoutesDeps {
-  readonly apps: AppStore;
   readonly endpoints: EndpointStore;
   readonly clock: Clock;
 }
@@ -49,7 +46,6 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
       },
       async (request, reply) => {
         const { appId, endpointId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { written, at } = await putEndpoints(
           deps,
           appId,
@@ -85,7 +81,6 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
       async (request) => {
         if (request.validationError) throw batchShapeError(request.validationError);
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { written } = await putEndpoints(deps, appId, request.body.items as EndpointInput[], 'batch');
         return { items: written.map(toEndpointJson) };
       },
@@ -155,7 +150,6 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { limit, cursor, channelType, address, userId, optOut } = request.query;
         const rows = await deps.endpoints.list(
           appId,
@@ -212,17 +206,6 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
       },
     );
   };
-}
-
-/** With the admin token the app may not exist (an app key implies its app does). */
-export async function mustFindApp(
-  deps: { readonly apps: AppStore },
-  request: FastifyRequest,
-  appId: string,
-): Promise<void> {
-  if (request.principal?.kind === 'app') return;
-  if (!(await deps.apps.getApp(appId)))
-    throw new HeraldError('HERALD_NOT_FOUND', `app ${appId} does not exist`, { field: 'appId' });
 }
 
 function endpointNotFound(endpointId: string): HeraldError {

@@ -1,16 +1,12 @@
 import { z } from 'zod';
 import { type RecordEventsDeps, recordEvents } from '../../app/campaigns/record-events.js';
 import { parseInstant } from '../../domain/instant.js';
-import type { AppStore } from '../../ports/app-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { eventsBody } from '../schemas/campaign.js';
 import { appIdParams, errorResponses, security } from '../schemas/common.js';
-import { mustFindApp } from './endpoint-routes.js';
 
-export interface EventRoutesDeps extends RecordEventsDeps {
-  readonly apps: AppStore;
-}
+export interface EventRoutesDeps extends RecordEventsDeps {}
 
 /** Endpoints' events (Pinpoint's PutEvents): activity for segments' recency, and EVENT campaigns' triggers. */
 export function eventRoutes(deps: EventRoutesDeps): RouteModule {
@@ -48,7 +44,6 @@ export function eventRoutes(deps: EventRoutesDeps): RouteModule {
       },
       async (request, reply) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const now = deps.clock.now();
         const outcome = await recordEvents(
           deps,

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { type StartImportDeps, startImport } from '../../app/imports/start-import.js';
 import { HeraldError } from '../../domain/errors.js';
 import type { ImportFormat, ImportJob } from '../../domain/import-job.js';
-import type { AppStore } from '../../ports/app-store.js';
 import type { ImportStore } from '../../ports/import-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
@@ -19,10 +18,8 @@ import {
   timestamp,
   toIso,
 } from '../schemas/common.js';
-import { mustFindApp } from './endpoint-routes.js';
 
 export interface ImportRoutesDeps extends StartImportDeps {
-  readonly apps: AppStore;
   readonly imports: ImportStore;
 }
 
@@ -113,7 +110,6 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
             'send the file as text/csv or application/x-ndjson',
           );
         }
-        await mustFindApp(deps, request, appId);
         const declared = Number(request.headers['content-length']);
         if (Number.isFinite(declared) && declared > deps.limitBytes) {
           throw new HeraldError(
@@ -169,7 +165,6 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { limit, cursor } = request.query;
         const rows = await deps.imports.list(appId, { limit: limit + 1, ...afterIdFrom(cursor) });
         return pageById(rows, limit, toImportJson);

@@ -7,7 +7,6 @@ import {
   updateSegment,
 } from '../../app/segments/save-segment.js';
 import { HeraldError } from '../../domain/errors.js';
-import type { AppStore } from '../../ports/app-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { afterIdFrom, pageById } from '../pagination.js';
@@ -20,11 +19,8 @@ import {
   toSegmentJson,
   updateSegmentBody,
 } from '../schemas/segment.js';
-import { mustFindApp } from './endpoint-routes.js';
 
-export interface SegmentRoutesDeps extends SegmentDeps {
-  readonly apps: AppStore;
-}
+export interface SegmentRoutesDeps extends SegmentDeps {}
 
 const tags = ['segments'];
 const segmentParams = appIdParams.extend({ segmentId: z.string().min(1).max(64) });
@@ -64,7 +60,6 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
       },
       async (request, reply) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const segment = await createSegment(deps, appId, {
           name: request.body.name,
           ...toDefinition(request.body),
@@ -89,7 +84,6 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { limit, cursor } = request.query;
         const rows = await deps.segments.list(appId, { limit: limit + 1, ...afterIdFrom(cursor) });
         return pageById(rows, limit, toSegmentJson);

@@ -9,7 +9,6 @@ import {
   updateTemplate,
 } from '../../app/templates/save-template.js';
 import { syncTemplates } from '../../app/templates/sync-templates.js';
-import type { AppStore } from '../../ports/app-store.js';
 import type { EndpointStore } from '../../ports/endpoint-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
@@ -25,10 +24,8 @@ import {
   toTemplateJson,
   updateTemplateBody,
 } from '../schemas/template.js';
-import { mustFindApp } from './endpoint-routes.js';
 
 export interface TemplateRoutesDeps extends TemplateDeps {
-  readonly apps: AppStore;
   readonly endpoints: Pick<EndpointStore, 'get'>;
   readonly directory: Pick<ChannelDirectory, 'resolve' | 'adapterFor'>;
 }
@@ -62,7 +59,6 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
       },
       async (request, reply) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const template = await createTemplate(deps, appId, {
           name: request.body.name,
           definition: toTemplateDefinition(request.body),
@@ -87,7 +83,6 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const { limit, cursor } = request.query;
         const rows = await deps.templates.list(appId, { limit: limit + 1, ...afterIdFrom(cursor) });
         return pageById(rows, limit, toTemplateJson);
@@ -208,7 +203,6 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
       },
       async (request) => {
         const { appId } = request.params;
-        await mustFindApp(deps, request, appId);
         const report = await syncTemplates(deps, appId, request.query.channelId);
         return {
           created: report.created.map(toTemplateJson),

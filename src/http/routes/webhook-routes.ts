@@ -6,6 +6,7 @@ import type { WebhookRequest } from '../../ports/channel-adapter.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InboundSink } from '../../ports/inbound-sink.js';
 import type { RouteModule } from '../herald-fastify.js';
+import { nulAt, withoutNul } from '../nul-text.js';
 
 export interface WebhookRoutesDeps {
   readonly directory: ChannelDirectory;
@@ -74,7 +75,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
           channelId,
           senderKey: found.channel.senderKey,
           // A user can send U+0000, which PostgreSQL's text cannot hold: stored as U+FFFD, like other undecodable text.
-          events: result.events.map((event) => (holdsNul(event) ? withoutNul(event) : event)),
+          events: result.events.map((event) => (nulAt(event, '') === undefined ? event : withoutNul(event))),
           receivedAt: deps.clock.now(),
         });
       }
@@ -114,25 +115,4 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | unde
     out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
-}
-
-/** A copy with every U+0000 in strings and keys replaced by U+FFFD; the value itself when it holds none. */
-function withoutNul<T>(value: T): T {
-  if (typeof value === 'string')
-    return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => withoutNul(item)) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) out[withoutNul(key)] = withoutNul((value as Record<string, unknown>)[key]);
-  return out as T;
-}
-
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(holdsNul);
-  for (const key in value) {
-    if (key.includes('\u0000') || holdsNul((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
 }
