@@ -39,6 +39,11 @@ export interface ChannelProvider<Sender = unknown, Credentials = unknown, Option
    * channels do not: for them `sent` is the last status, recorded when the provider accepts the message.
    */
   readonly deliveryReceipts?: boolean;
+  /**
+   * Whether the provider calls Herald at all (default true). Custom channels never do: they have no webhook URL, and
+   * the channel view shows `webhookUrl: null` rather than an address that would only answer 400.
+   */
+  readonly webhooks?: boolean;
   /** Whether the provider reports that a message was read (default true). SMS does not: `delivered` is its last. */
   readonly readReceipts?: boolean;
   /** A stable key for the sender, unique across providers: `whatsapp-cloud:1065...`. */

@@ -46,11 +46,22 @@ describeEachDatabase('demo channels for LINE, Twilio and custom', (db) => {
       }
     ).items;
     const byId = Object.fromEntries(channels.map((c) => [c.id, c]));
-    expect(byId.line).toMatchObject({ provider: 'line', options: { baseUrl: `${url}/sandbox/line` } });
-    expect(byId.twilio).toMatchObject({ provider: 'twilio', options: { baseUrl: `${url}/sandbox/twilio` } });
+    const hook = (channelId: string) => `${url}/webhooks/${demo.appId}/${channelId}`;
+    expect(byId.line).toMatchObject({
+      provider: 'line',
+      options: { baseUrl: `${url}/sandbox/line` },
+      webhookUrl: hook('line'),
+    });
+    expect(byId.twilio).toMatchObject({
+      provider: 'twilio',
+      options: { baseUrl: `${url}/sandbox/twilio` },
+      webhookUrl: hook('twilio'),
+    });
+    // A custom channel has no webhooks: no address to configure anywhere.
     expect(byId.custom).toMatchObject({
       provider: 'custom',
       options: { deliveryUri: `${url}/sandbox/custom/receivers/demo` },
+      webhookUrl: null,
     });
 
     const phones = herald.sandbox;

@@ -20,6 +20,7 @@ export const customProvider: ChannelProvider<CustomSender, CustomCredentials, Cu
   defaultMessagesPerSecond: 50,
   // A receiver answers for the whole batch and sends no statuses later: `sent` is the last status.
   deliveryReceipts: false,
+  webhooks: false,
   contentKinds: ['custom', 'text'],
   senderKey: (sender) => `custom:${sender.name}`,
   createAdapter: (config, deps) => new CustomChannelAdapter(config, deps),

@@ -35,7 +35,12 @@ const channelSchema = z
     options: z.record(z.string(), z.unknown()),
     limits: z.object({ messagesPerSecond: z.number() }),
     senderKey: z.string(),
-    webhookUrl: z.string().describe('Configure this URL at the provider (or its SNS subscription).'),
+    webhookUrl: z
+      .string()
+      .nullable()
+      .describe(
+        'Configure this URL at the provider (or its SNS subscription); null for custom channels, which have no webhooks.',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -80,7 +85,10 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
     options: channel.options,
     limits: channel.limits,
     senderKey: channel.senderKey,
-    webhookUrl: webhookUrl(deps.publicUrl(), channel.appId, channel.id),
+    webhookUrl:
+      deps.providers[channel.provider]?.webhooks === false
+        ? null
+        : webhookUrl(deps.publicUrl(), channel.appId, channel.id),
     createdAt: toIso(channel.createdAt),
     updatedAt: toIso(channel.updatedAt),
   });
