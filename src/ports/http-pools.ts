@@ -9,5 +9,9 @@ import type { Pool } from 'undici';
  */
 export interface HttpPools {
   pool(origin: string): Pool;
-  close(): Promise<void>;
+  /**
+   * Lets the requests in flight finish for up to `graceMs` (default 5 s), then aborts what is left: a peer that
+   * never answers cannot hold a shutdown for the whole request timeout.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }

@@ -30,6 +30,31 @@ describe('createHttpPools', () => {
     expect(hits()).toBe(1);
   });
 
+  it('closes at once when idle, and aborts a request a peer never answers once the grace period is over', async () => {
+    const { port } = await counter();
+    const silent = http.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const pools = createHttpPools({ headersTimeoutMs: 60_000 });
+    await (await pools.pool(`http://127.0.0.1:${port}`).request({ method: 'GET', path: '/' })).body.text();
+    const hanging = pools
+      .pool(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+      .request({ method: 'GET', path: '/' });
+    const outcome = hanging.then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    const started = performance.now();
+    await pools.close({ graceMs: 200 });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(5_000);
+    expect(await outcome).toBe('ClientDestroyedError');
+  });
+
   it('with publicOnly, refuses internal addresses, whether written in the URL or resolved from a name', async () => {
     const { port, hits } = await counter();
     const pools = createHttpPools({ publicOnly: true });

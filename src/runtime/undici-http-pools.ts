@@ -36,10 +36,18 @@ export function createHttpPools(options: HttpPoolOptions = {}): HttpPools {
       }
       return pool;
     },
-    async close(): Promise<void> {
+    async close({ graceMs = 5_000 } = {}): Promise<void> {
       const all = [...pools.values()];
       pools.clear();
-      await Promise.all(all.map((p) => p.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(all.map((p) => p.close())).then(() => true);
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([graceful, late]);
+      clearTimeout(timer);
+      // destroy() fails the requests still in flight; their callers see an error, as for a cut connection.
+      if (!finished) await Promise.all(all.map((p) => p.destroy()));
     },
   };
 }

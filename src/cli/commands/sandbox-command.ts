@@ -28,7 +28,8 @@ export function registerSandboxCommand(program: Command): void {
       onShutdownSignal(async () => {
         await app.close();
         sandbox.close();
-        await http.close();
+        // A webhook to a receiver that does not answer is dropped: the sandbox's state ends with it anyway.
+        await http.close({ graceMs: 1_000 });
       });
       await app.listen({ host: flags.host, port });
       const address = app.server.address();
