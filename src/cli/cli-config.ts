@@ -3,12 +3,13 @@ import { ConfigError, type HeraldConfig, loadConfig } from '../config/load-confi
 
 /**
  * Loads the configuration for a command, or stops the process with the message that names the bad variable.
- * `overrides` are command-line flags (`--port`), which win over the environment. `client` commands talk to a
- * running Herald and never generate its secrets.
+ * `overrides` are command-line flags (`--port`), which win over the environment. Only the processes that run Herald
+ * (`serve`, `worker`) generate its admin token and secret key when none is configured; every other command reads
+ * them if they are there and never leaves new ones behind (`herald migrate` run from another directory did).
  */
 export function cliConfig(
   overrides: Record<string, unknown> = {},
-  options: { client?: boolean } = {},
+  options: { generateSecrets?: boolean } = {},
 ): HeraldConfig {
   try {
     return loadConfig({
@@ -16,7 +17,7 @@ export function cliConfig(
       cwd: process.cwd(),
       fs,
       overrides,
-      generateSecrets: options.client !== true,
+      generateSecrets: options.generateSecrets === true,
     });
   } catch (error) {
     if (error instanceof ConfigError) {

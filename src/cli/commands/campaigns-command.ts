@@ -163,7 +163,7 @@ export function registerCampaignsCommand(program: Command): void {
     flags: { url?: string; apiKey?: string },
     run: (io: CampaignIo) => Promise<void>,
   ) => {
-    const config = cliConfig({}, { client: true });
+    const config = cliConfig();
     const pools = createHttpPools({ connections: 2 });
     try {
       await run({

@@ -188,7 +188,7 @@ export function registerImportCommand(program: Command): void {
         if (flags.format !== undefined && flags.format !== 'csv' && flags.format !== 'ndjson') {
           throw new Error('--format is csv or ndjson');
         }
-        const config = cliConfig({}, { client: true });
+        const config = cliConfig();
         const pools = createHttpPools({ connections: 2, bodyTimeoutMs: 600_000, headersTimeoutMs: 600_000 });
         try {
           const code = await importEndpoints(

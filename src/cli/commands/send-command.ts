@@ -143,7 +143,7 @@ export function registerSendCommand(program: Command): void {
         if (!(channel in CHANNELS)) throw new Error('--channel is whatsapp, line, sms or custom');
         if ((flags.text === undefined) === (flags.template === undefined))
           throw new Error('give --text or --template');
-        const config = cliConfig({}, { client: true });
+        const config = cliConfig();
         const pools = createHttpPools({ connections: 2 });
         try {
           process.exitCode = await sendCommand(

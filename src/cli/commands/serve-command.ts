@@ -11,7 +11,7 @@ export function registerServeCommand(program: Command): void {
     .option('--sandbox', 'mount the provider sandboxes in this process (demo, tests)')
     .option('--demo', 'create a demo app whose channels point at the sandboxes')
     .action(async (flags: { port?: string; host?: string; sandbox?: boolean; demo?: boolean }) => {
-      const config = cliConfig({ port: flags.port, host: flags.host });
+      const config = cliConfig({ port: flags.port, host: flags.host }, { generateSecrets: true });
       const herald = await createHerald({
         config,
         role: 'serve',

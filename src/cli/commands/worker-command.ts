@@ -14,7 +14,7 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option('--host <host>', 'address for --port (HERALD_HOST)')
     .action(async (flags: { port?: string; host?: string }) => {
-      const config = cliConfig({ port: flags.port, host: flags.host });
+      const config = cliConfig({ port: flags.port, host: flags.host }, { generateSecrets: true });
       const herald = await createHerald({ config, role: 'worker' });
       onShutdownSignal(() => herald.stop());
       // Only on request: a worker beside `serve` on one host would otherwise take HERALD_PORT from it.
