@@ -40,6 +40,12 @@ export interface ChannelProvider<Sender = unknown, Credentials = unknown, Option
    */
   readonly deliveryReceipts?: boolean;
   /**
+   * Recipients one provider call can carry when their content is the same (a custom channel's 50 endpoints, LINE
+   * multicast's 500). The delivery engine then claims whole batches and waits for the rate's tokens for all of them,
+   * rather than sending as many as the tokens at hand allow.
+   */
+  readonly batchSize?: number;
+  /**
    * Whether the provider calls Herald at all (default true). Custom channels never do: they have no webhook URL, and
    * the channel view shows `webhookUrl: null` rather than an address that would only answer 400.
    */

@@ -92,12 +92,12 @@ describeEachDatabase('custom-delivery campaigns: Pinpoint’s payload in batches
       endpointIds: string[];
       payload: Record<string, unknown> & { Endpoints: Record<string, Record<string, unknown>> };
     }[];
-    expect(batches.every((b) => b.size >= 1 && b.size <= 50)).toBe(true);
+    // Whole batches, as Pinpoint calls a custom channel: the sender waits for a batch's tokens (50 a second by
+    // default) rather than sending what the tokens at hand allow (70 calls of one to seven before).
+    expect(batches.map((b) => b.size)).toEqual([50, 50, 10]);
     const delivered = batches.flatMap((b) => b.endpointIds);
     expect(delivered).toHaveLength(110);
     expect(new Set(delivered)).toEqual(new Set(items.slice(0, 110).map((e) => e.id)));
-    // 110 endpoints cannot go in fewer than three calls.
-    expect(batches.length).toBeGreaterThanOrEqual(3);
 
     const { payload } = batches[0] as (typeof batches)[number];
     expect(Object.keys(payload).sort()).toEqual(Object.keys(fixture).sort());

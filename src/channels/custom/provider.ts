@@ -8,6 +8,7 @@ import {
   customOptionsSchema,
   customSenderSchema,
 } from './config.js';
+import { CUSTOM_BATCH_SIZE } from './custom-deliveries.js';
 
 /** Pinpoint-style custom channels: an HTTP receiver or a registered local function. */
 export const customProvider: ChannelProvider<CustomSender, CustomCredentials, CustomOptions> = {
@@ -21,6 +22,7 @@ export const customProvider: ChannelProvider<CustomSender, CustomCredentials, Cu
   // A receiver answers for the whole batch and sends no statuses later: `sent` is the last status.
   deliveryReceipts: false,
   webhooks: false,
+  batchSize: CUSTOM_BATCH_SIZE,
   contentKinds: ['custom', 'text'],
   senderKey: (sender) => `custom:${sender.name}`,
   createAdapter: (config, deps) => new CustomChannelAdapter(config, deps),

@@ -23,7 +23,7 @@ import { type UnsettledMulticast, UnsettledMulticasts } from './unsettled-multic
 import { handleLineWebhook } from './webhook.js';
 
 /** LINE's multicast takes at most 500 user ids. */
-const MULTICAST_MAX = 500;
+export const MULTICAST_MAX = 500;
 /** Provider calls in flight for one batch of personalised messages. */
 const BATCH_CONCURRENCY = 16;
 const INVALID_REPLY_TOKEN = /invalid reply token/i;

@@ -1,5 +1,5 @@
 import type { ChannelProvider } from '../../ports/channel-provider.js';
-import { LineAdapter } from './adapter.js';
+import { LineAdapter, MULTICAST_MAX } from './adapter.js';
 import {
   type LineCredentials,
   type LineOptions,
@@ -24,6 +24,7 @@ export const lineProvider: ChannelProvider<LineSender, LineCredentials, LineOpti
   contentKinds: ['text', 'media', 'sticker', 'location'],
   // LINE reports nothing after accepting a message: `sent` is its last status.
   deliveryReceipts: false,
+  batchSize: MULTICAST_MAX,
   senderKey: (sender) => `line:${sender.channelId}`,
   createAdapter: (config, deps) => new LineAdapter(config, deps),
 };
