@@ -26,6 +26,11 @@ export class TokenBucket {
     return this.rate;
   }
 
+  /** The most tokens the bucket holds. */
+  get capacity(): number {
+    return this.burst;
+  }
+
   /** Changes the rate (and burst) from now on, keeping the tokens already earned. */
   setRate(ratePerSecond: number, now: number, burst?: number): void {
     this.refill(now);

@@ -153,7 +153,9 @@ export class SenderRunner {
         const want = Math.min(options.batchSize, options.maxInFlight - this.inFlight);
         const providerBatch = this.config?.provider?.batchSize ?? 1;
         if (providerBatch > 1) {
-          const claimed = await this.claimBatch(bucket, Math.min(want, providerBatch), now);
+          // Whole batches, and as many as the bucket holds: a fast sender claims several at once.
+          const size = Math.min(want, Math.max(providerBatch, Math.floor(bucket.capacity)));
+          const claimed = await this.claimBatch(bucket, size, now);
           if (claimed === 0) {
             if (this.inFlight === 0 && this.pending.length === 0 && now - this.lastWorkAt > options.idleMs)
               break;
@@ -199,8 +201,8 @@ export class SenderRunner {
    * For providers that take many recipients a call: claims the due jobs first, up to a batch, then waits until the
    * bucket holds a token for each, and sends them together. Claiming by the tokens at hand, as for other providers,
    * sent a campaign's 110 endpoints to a custom channel (50 a second, a tenth of a second of burst) in some 70 calls
-   * of one to seven; Pinpoint made three. The wait is at most a batch's worth of the rate (the bucket holds that
-   * much), well inside the jobs' lease.
+   * of one to seven; Pinpoint made three. The wait is at most what the bucket holds (a tenth of a second of the
+   * rate, or a batch's worth up to a second), well inside the jobs' lease.
    */
   private async claimBatch(bucket: TokenBucket, size: number, now: number): Promise<number> {
     const { options, clock } = this.deps;
