@@ -4,6 +4,7 @@
 //   -> { cmd: 'fanOut' }       runs the due campaign runs' fan-out to the end, answers { seconds, cpuSeconds, pages }
 //   -> { cmd: 'startWorkers' } starts the senders and the campaign runner
 //   -> { cmd: 'memory' }       answers { rssMb, peakMb } (peak since the last { cmd: 'resetPeak' })
+//   -> { cmd: 'cpu' }          answers { micros }: the process's CPU time so far (user + system)
 //   -> { cmd: 'stop' }         stops Herald and exits
 // and sends { ready: true, url } once listening. Configuration comes from the HERALD_* environment.
 import fs from 'node:fs';
@@ -79,6 +80,10 @@ const commands = {
       heapTotalMb: mb(usage.heapTotal),
       externalMb: mb(usage.external),
     };
+  },
+  async cpu() {
+    const used = process.cpuUsage();
+    return { micros: used.user + used.system };
   },
   async resetPeak() {
     peak = process.memoryUsage().rss;

@@ -28,7 +28,7 @@ function startFlags(): string[] {
  */
 export interface EngineProcess {
   readonly url: string;
-  command<T>(cmd: 'fanOut' | 'startWorkers' | 'memory' | 'resetPeak'): Promise<T>;
+  command<T>(cmd: 'fanOut' | 'startWorkers' | 'memory' | 'resetPeak' | 'cpu'): Promise<T>;
   /** Stops Herald and waits for the process to exit (a CPU profile is written then). */
   stop(): Promise<void>;
 }
