@@ -47,6 +47,8 @@ describe('endpoint fields', () => {
     expect(endpointFieldProblem('Attributes.City')).toBeUndefined();
     expect(endpointFieldProblem('User.UserAttributes.FirstName')).toBeUndefined();
     expect(endpointFieldProblem('Location.Street')).toContain('Location has City');
+    expect(endpointFieldProblem('Location.constructor')).toContain('Location has City');
+    expect(endpointFieldProblem('Demographic.toString')).toContain('Demographic has Locale');
     expect(endpointFieldProblem('Person.Name')).toContain('not an endpoint field');
     expect(endpointFieldProblem('Attributes.')).toContain('Attributes.<name>');
     expect(endpointFieldProblem('User.Nickname')).toContain('User has UserId');

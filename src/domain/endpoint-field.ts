@@ -53,11 +53,11 @@ export function endpointFieldProblem(path: string): string | undefined {
       if (tail.startsWith('UserAttributes.') && tail.length > 'UserAttributes.'.length) return undefined;
       return 'User has UserId and UserAttributes.<name>';
     case 'Location':
-      return rest.length === 1 && tail in LOCATION
+      return rest.length === 1 && Object.hasOwn(LOCATION, tail)
         ? undefined
         : `Location has ${Object.keys(LOCATION).join(', ')}`;
     case 'Demographic':
-      return rest.length === 1 && tail in DEMOGRAPHIC
+      return rest.length === 1 && Object.hasOwn(DEMOGRAPHIC, tail)
         ? undefined
         : `Demographic has ${Object.keys(DEMOGRAPHIC).join(', ')}`;
     default:
@@ -116,12 +116,12 @@ export function endpointField(endpoint: Endpoint, path: string): string | undefi
         value = own(endpoint.user.userAttributes, tail.slice('UserAttributes.'.length));
       break;
     case 'Location': {
-      const key = LOCATION[tail];
+      const key = own(LOCATION, tail);
       value = key === undefined ? undefined : endpoint.location[key];
       break;
     }
     case 'Demographic': {
-      const key = DEMOGRAPHIC[tail];
+      const key = own(DEMOGRAPHIC, tail);
       value = key === undefined ? undefined : endpoint.demographic[key];
       break;
     }

@@ -131,6 +131,47 @@ describeEachDatabase('imports over HTTP', (db) => {
     expect((await get('/endpoints/e4')).statusCode).toBe(404);
   });
 
+  it('applies the rows of one endpoint in file order, partial rows included', async () => {
+    const csv = [
+      'Id,ChannelType,Address,Attributes.A',
+      'ord,SMS,+16505554010,first',
+      'ord,,,second',
+      'ord,SMS,+16505554010,third',
+      'ord2,,,early',
+      'ord2,SMS,+16505554011,created',
+      'ord2,,,later',
+    ].join('\n');
+    const status = await settled((await upload(csv)).json().id);
+    expect(status).toMatchObject({ status: 'COMPLETED', processed: 5, failed: 1 });
+    expect(status.errors).toEqual([
+      { row: 5, field: 'ChannelType', reason: expect.stringContaining('required for a new endpoint') },
+    ]);
+    expect((await get('/endpoints/ord')).json().attributes).toEqual({ A: ['third'] });
+    expect((await get('/endpoints/ord2')).json().attributes).toEqual({ A: ['later'] });
+  });
+
+  it('takes attribute names Object.prototype has, and refuses __proto__ by row', async () => {
+    const csv = [
+      'Id,ChannelType,Address,Attributes.constructor,User.UserAttributes.toString',
+      'p1,CUSTOM,c1,x,y',
+    ].join('\n');
+    expect(await settled((await upload(csv)).json().id)).toMatchObject({ status: 'COMPLETED', processed: 1 });
+    expect((await get('/endpoints/p1')).json()).toMatchObject({
+      attributes: { constructor: ['x'] },
+      user: { userAttributes: { toString: ['y'] } },
+    });
+    const proto = await settled(
+      (await upload('Id,ChannelType,Address,Attributes.__proto__\np2,CUSTOM,c2,x\np3,CUSTOM,c3,')).json().id,
+    );
+    expect(proto).toMatchObject({
+      status: 'COMPLETED',
+      processed: 1,
+      failed: 1,
+      errors: [{ row: 2, field: 'Attributes.__proto__', reason: 'is not a name Herald can store' }],
+    });
+    expect((await get('/endpoints/p2')).statusCode).toBe(404);
+  });
+
   it('imports NDJSON in Pinpoint format, with an IMPORT segment of the written endpoints', async () => {
     const lines = [
       JSON.stringify({ ...FIXTURE_ENDPOINT, Id: 'n1' }),

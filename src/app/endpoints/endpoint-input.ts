@@ -192,6 +192,8 @@ function checkName(map: string, name: string, issues: InputIssue[]) {
       'HERALD_QUOTA_EXCEEDED',
     );
   else if (name.includes('\u0000')) report(issues, map, 'names must not contain a NUL character');
+  // The JSON API refuses the key outright (prototype poisoning); a CSV column or NDJSON line must not slip it in.
+  else if (name === '__proto__') report(issues, `${map}.${name}`, 'is not a name Herald can store');
 }
 
 function checkLists(

@@ -73,6 +73,42 @@ describe('readImportRows (CSV)', () => {
     for (const size of [1, 5, 1000]) expect(summary(await read(bytes, size))).toEqual(lf);
   });
 
+  it('reads a quoted header after a byte-order mark (an Excel export), whatever the chunking', async () => {
+    const bytes = Buffer.from('\ufeff"Id","ChannelType","Address"\r\n"q1","CUSTOM","a1"\r\n');
+    for (const size of [1, 2, 3, 1000])
+      expect(summary(await read(bytes, size))).toEqual({
+        rows: [['q1', 'a1', undefined]],
+        lines: [2],
+        errors: [],
+      });
+  });
+
+  it('refuses the rows that are not UTF-8 and reads the others', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('Id,ChannelType,Address,User.UserAttributes.FirstName\nl1,CUSTOM,a1,Jos'),
+      Buffer.from([0xe9]), // é in Latin-1
+      Buffer.from('\nl2,CUSTOM,a2,Zoë\n'),
+    ]);
+    for (const size of [1, 1000]) {
+      expect(summary(await read(bytes, size))).toEqual({
+        rows: [['l2', 'a2', 'Zoë']],
+        lines: [3],
+        errors: [{ row: 2, field: 'row', reason: expect.stringContaining('not valid UTF-8') }],
+      });
+    }
+  });
+
+  it('keeps no carriage return in the last value of a CRLF line in an LF file', async () => {
+    const bytes = Buffer.from(
+      'Id,ChannelType,Address,User.UserAttributes.FirstName\nm1,CUSTOM,a1,Ann\r\nm2,CUSTOM,"a2",Bo\r\nm3,CUSTOM,a3,Cy\n',
+    );
+    expect(summary(await read(bytes, 1000)).rows).toEqual([
+      ['m1', 'a1', 'Ann'],
+      ['m2', 'a2', 'Bo'],
+      ['m3', 'a3', 'Cy'],
+    ]);
+  });
+
   it('batches rows in file order, with the line a resumed import goes on from', async () => {
     const rows = ['Id,ChannelType,Address'];
     for (let i = 0; i < 250; i++) rows.push(`r${i},CUSTOM,a${i}`);
@@ -157,6 +193,21 @@ describe('readImportRows (NDJSON)', () => {
       expect(rows.map((r) => r[0])).toEqual(['j1', 'j2', 'j3']);
       expect(lines).toEqual([1, 4, 5]);
       expect(errors).toEqual([{ row: 3, field: 'row', reason: expect.stringContaining('skipped') }]);
+    }
+  });
+
+  it('reads a first line after a byte-order mark, and refuses a line that is not UTF-8', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(
+        '\ufeff{"Id":"b1","ChannelType":"CUSTOM","Address":"a1"}\n{"Id":"b2","ChannelType":"CUSTOM","Address":"',
+      ),
+      Buffer.from([0xff]),
+      Buffer.from('"}\n'),
+    ]);
+    for (const chunkSize of [1, 4_096]) {
+      const { rows, errors } = summary(await read(bytes, chunkSize, 100, undefined, 'JSON'));
+      expect(rows.map((r) => r[0])).toEqual(['b1']);
+      expect(errors).toEqual([{ row: 2, field: 'row', reason: expect.stringContaining('not valid UTF-8') }]);
     }
   });
 });

@@ -152,6 +152,43 @@ const overlongRow = (line: number): FileRow => ({
   },
 });
 
+/**
+ * The decoder puts U+FFFD where the bytes are not UTF-8 (a Latin-1 or Windows-1252 export): such a row is refused
+ * rather than stored with its accented letters lost. (A U+FFFD written on purpose is refused with it.)
+ */
+const REPLACEMENT = '\uFFFD';
+
+const notUtf8Row = (line: number): FileRow => ({
+  line,
+  result: {
+    problems: [
+      {
+        field: 'row',
+        reason: 'is not valid UTF-8 (a Latin-1 or Windows-1252 file?): save the file as UTF-8',
+      },
+    ],
+  },
+});
+
+function hasReplacement(record: string[] | string): boolean {
+  if (typeof record === 'string') return record.includes(REPLACEMENT);
+  for (const cell of record) if (cell.includes(REPLACEMENT)) return true;
+  return false;
+}
+
+/**
+ * A file's line break is taken from its first line; in a `\n` file, a line that ends `\r\n` (files pasted
+ * together) keeps no `\r` in its last value.
+ */
+function withoutCr(text: string): string {
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/** Excel and Windows tools start UTF-8 files with a byte-order mark: it is not part of the first line. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 const overlongHeader = () =>
   new HeraldError(
     'HERALD_VALIDATION_FAILED',
@@ -195,9 +232,11 @@ async function* csvRows(file: Readable, read: { bytes: number }): AsyncGenerator
         continue;
       }
       if (!plan) {
-        const header = typeof record === 'string' ? record.split(',') : record;
-        if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
-        plan = planCsvHeader(header);
+        plan = planCsvHeader(typeof record === 'string' ? record.split(',') : record);
+        continue;
+      }
+      if (hasReplacement(record)) {
+        rows.push(notUtf8Row(first));
         continue;
       }
       if (breaks > 0) {
@@ -289,15 +328,27 @@ async function* recordChunks(
       // Papaparse's own quote-free path: split on the line break; the last piece is unfinished unless the file is.
       const lines = pending.split(newline);
       pending = last ? '' : (lines.pop() as string);
+      if (newline === '\n') for (let i = 0; i < lines.length; i++) lines[i] = withoutCr(lines[i] as string);
       return lines;
     }
     const result = parser.parse(pending, 0, !last) as { data: string[][]; meta: { cursor: number } };
     pending = last ? '' : pending.slice(result.meta.cursor);
+    if (newline === '\n') {
+      for (const cells of result.data) {
+        const end = cells.length - 1;
+        if (end >= 0) cells[end] = withoutCr(cells[end] as string);
+      }
+    }
     return result.data;
   };
+  let started = false;
   for await (const chunk of file as AsyncIterable<Buffer | string>) {
     read.bytes += chunk.length;
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (!started && pending !== '') {
+      started = true;
+      pending = withoutBom(pending);
+    }
     const records = parse(false);
     if (records.length > 0) yield records;
   }
@@ -332,11 +383,17 @@ async function* jsonRows(file: Readable, read: { bytes: number }): AsyncGenerato
     const json = text.endsWith('\r') ? text.slice(0, -1) : text;
     // Judged by its length, not by whether it came in whole, so the answer does not depend on the chunking.
     if (json.length > MAX_ROW_CHARS) rows.push(overlongRow(line));
+    else if (json.includes(REPLACEMENT)) rows.push(notUtf8Row(line));
     else if (json.trim() !== '') rows.push({ line, json });
   };
+  let started = false;
   for await (const chunk of file as AsyncIterable<Buffer | string>) {
     read.bytes += chunk.length;
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (!started && pending !== '') {
+      started = true;
+      pending = withoutBom(pending);
+    }
     const rows: FileRow[] = [];
     let start = 0;
     for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {

@@ -107,6 +107,28 @@ describe('planCsvHeader', () => {
     });
   });
 
+  it('takes attribute names that Object.prototype has as plain names', () => {
+    const plan = planCsvHeader([
+      'Id',
+      'Attributes.constructor',
+      'Attributes.__proto__',
+      'Attributes.__proto__',
+      'User.UserAttributes.toString',
+      'User.UserAttributes.hasOwnProperty',
+    ]);
+    const read = plan.read(['e1', 'x', 'p1', 'p2', 't', 'h']);
+    expect(read).toEqual({
+      input: {
+        id: 'e1',
+        attributes: { constructor: ['x'], ['__proto__']: ['p1', 'p2'] },
+        user: { userAttributes: { toString: ['t'], hasOwnProperty: ['h'] } },
+      },
+    });
+    if (!('input' in read)) throw new Error('no input');
+    expect(Object.getPrototypeOf(read.input.attributes)).toBe(Object.prototype);
+    expect(Object.keys(read.input.attributes ?? {})).toEqual(['constructor', '__proto__']);
+  });
+
   it('refuses headers it cannot import, naming the column', () => {
     const refused = (header: string[]) => {
       try {
@@ -125,6 +147,10 @@ describe('planCsvHeader', () => {
     expect(refused([])).toContain('empty');
     expect(refused(['Id', ''])).toContain('column 2 has no name');
     expect(refused(['Id', 'Location.Planet'])).toContain('unknown column "Location.Planet"');
+    // Names of Object.prototype are not columns Herald knows.
+    expect(refused(['Id', 'Location.constructor'])).toContain('unknown column "Location.constructor"');
+    expect(refused(['Id', 'Demographic.toString'])).toContain('unknown column "Demographic.toString"');
+    expect(refused(['Id', 'constructor'])).toContain('unknown column "constructor"');
     expect(refused(['Id'])).toBe('accepted');
   });
 });

@@ -23,32 +23,33 @@ type Builder = {
 
 type Setter = (row: Builder, value: string, problems: RowProblem[]) => void;
 
-const SCALARS: Record<string, keyof Builder> = {
-  id: 'id',
-  channeltype: 'channelType',
-  address: 'address',
-  optout: 'optOut',
-  effectivedate: 'effectiveDate',
-  requestid: 'requestId',
-};
-const LOCATION: Record<string, string> = {
-  city: 'city',
-  country: 'country',
-  latitude: 'latitude',
-  longitude: 'longitude',
-  postalcode: 'postalCode',
-  region: 'region',
-};
-const DEMOGRAPHIC: Record<string, string> = {
-  appversion: 'appVersion',
-  locale: 'locale',
-  make: 'make',
-  model: 'model',
-  modelversion: 'modelVersion',
-  platform: 'platform',
-  platformversion: 'platformVersion',
-  timezone: 'timezone',
-};
+// Maps, not object literals: a column is the user's text, and `Location.constructor` must not find Object's.
+const SCALARS = new Map<string, keyof Builder>([
+  ['id', 'id'],
+  ['channeltype', 'channelType'],
+  ['address', 'address'],
+  ['optout', 'optOut'],
+  ['effectivedate', 'effectiveDate'],
+  ['requestid', 'requestId'],
+]);
+const LOCATION = new Map<string, string>([
+  ['city', 'city'],
+  ['country', 'country'],
+  ['latitude', 'latitude'],
+  ['longitude', 'longitude'],
+  ['postalcode', 'postalCode'],
+  ['region', 'region'],
+]);
+const DEMOGRAPHIC = new Map<string, string>([
+  ['appversion', 'appVersion'],
+  ['locale', 'locale'],
+  ['make', 'make'],
+  ['model', 'model'],
+  ['modelversion', 'modelVersion'],
+  ['platform', 'platform'],
+  ['platformversion', 'platformVersion'],
+  ['timezone', 'timezone'],
+]);
 const NOT_IMPORTABLE = new Set(['endpointstatus', 'cohortid', 'creationdate', 'applicationid']);
 
 /**
@@ -87,7 +88,7 @@ export function planCsvHeader(header: readonly string[]): CsvPlan {
         throw bad(`column "${column}" appears twice (only Attributes.* and User.UserAttributes.* repeat)`);
       seen.add(key);
     };
-    const scalar = SCALARS[lower];
+    const scalar = SCALARS.get(lower);
     if (scalar) {
       once(lower);
       setters[index] = (row, value) => {
@@ -99,8 +100,9 @@ export function planCsvHeader(header: readonly string[]): CsvPlan {
     const dot = column.indexOf('.');
     const prefix = dot === -1 ? lower : lower.slice(0, dot);
     const rest = dot === -1 ? '' : column.slice(dot + 1);
-    if (prefix === 'location' && LOCATION[rest.toLowerCase()]) {
-      const field = LOCATION[rest.toLowerCase()] as string;
+    const locationField = prefix === 'location' ? LOCATION.get(rest.toLowerCase()) : undefined;
+    if (locationField) {
+      const field = locationField;
       once(`location.${field}`);
       const numeric = field === 'latitude' || field === 'longitude';
       setters[index] = (row, value, problems) => {
@@ -115,8 +117,9 @@ export function planCsvHeader(header: readonly string[]): CsvPlan {
       };
       return;
     }
-    if (prefix === 'demographic' && DEMOGRAPHIC[rest.toLowerCase()]) {
-      const field = DEMOGRAPHIC[rest.toLowerCase()] as string;
+    const demographicField = prefix === 'demographic' ? DEMOGRAPHIC.get(rest.toLowerCase()) : undefined;
+    if (demographicField) {
+      const field = demographicField;
       once(`demographic.${field}`);
       setters[index] = (row, value) => {
         demographic(row)[field] = value;
@@ -208,9 +211,16 @@ function append(
   value: string,
 ): Record<string, string[]> {
   const out = lists ?? {};
-  const list = out[name];
+  // Own properties only, defined rather than assigned: `constructor` and `__proto__` are attribute names like any.
+  const list = Object.hasOwn(out, name) ? out[name] : undefined;
   if (list) list.push(value);
-  else out[name] = [value];
+  else
+    Object.defineProperty(out, name, {
+      value: [value],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

@@ -1,3 +1,4 @@
+import type { ChannelType } from '../../domain/channel-type.js';
 import type { EndpointPatch } from '../../domain/endpoint-patch.js';
 import { isHeraldError } from '../../domain/errors.js';
 import { type ImportJob, type ImportRowError, MAX_IMPORT_ERRORS } from '../../domain/import-job.js';
@@ -7,7 +8,7 @@ import type { ImportSpool } from '../../ports/import-spool.js';
 import type { ImportStore } from '../../ports/import-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SegmentStore } from '../../ports/segment-store.js';
-import { prepareEndpointPatches } from '../endpoints/put-endpoints.js';
+import { validateEndpointInput } from '../endpoints/endpoint-input.js';
 import { type ImportBatch, type ImportRowReader, readImportRows } from './import-rows.js';
 import { pinpointPath } from './pinpoint-csv.js';
 
@@ -35,9 +36,11 @@ export interface RunImportDeps {
 const DEFAULT_BATCH_SIZE = 5000;
 
 /**
- * Writes a batch with rows that leave out their channel type or address the general way: those rows are
- * checked against their stored endpoints, then every patch of the batch is upserted in one call. The partial
- * rows' problems go to `rowErrors`; `lines` gives each patch's line.
+ * Writes a batch with rows that leave out their channel type or address the general way, in file order: each such
+ * row is checked against its endpoint as the rows above it in the batch leave it (else as stored), then every patch
+ * of the batch is upserted in one call, in line order. (Appending them after the batch's whole rows let a later
+ * partial row lose to an earlier whole one, and let a partial row above an endpoint's first row update it.) The
+ * partial rows' problems go to `rowErrors`; `lines` gives each patch's line.
  */
 async function writeWithPartial(
   deps: RunImportDeps,
@@ -45,25 +48,46 @@ async function writeWithPartial(
   batch: ImportBatch,
   rowErrors: ImportRowError[],
 ): Promise<{ written: readonly string[]; rejected: readonly RejectedPatch[]; lines: readonly number[] }> {
-  const patches = JSON.parse(batch.endpoints.patches) as EndpointPatch[];
-  const lines = [...batch.lines];
-  const prepared = await prepareEndpointPatches(
-    deps.endpoints,
-    appId,
-    batch.partial.map((p) => p.input),
+  const whole = JSON.parse(batch.endpoints.patches) as EndpointPatch[];
+  const ids = [...new Set(batch.partial.map((p) => p.input.id))];
+  const known = new Map<string, { channelType?: ChannelType; address?: string }>(
+    (await deps.endpoints.getMany(appId, ids)).map((e) => [
+      e.id,
+      { channelType: e.channelType, address: e.address },
+    ]),
   );
-  prepared.patches.forEach((patch, i) => {
-    if (patch) {
-      patches.push(patch);
-      lines.push((batch.partial[i] as { line: number }).line);
-    }
-  });
-  for (const issue of prepared.issues) {
-    rowErrors.push({
-      row: (batch.partial[issue.index] as { line: number }).line,
-      field: pinpointPath(issue.field),
-      reason: issue.reason,
+  const learn = (patch: EndpointPatch) => {
+    const before = known.get(patch.id);
+    const channelType = patch.channelType ?? before?.channelType;
+    const address = patch.address ?? before?.address;
+    known.set(patch.id, {
+      ...(channelType !== undefined ? { channelType } : {}),
+      ...(address !== undefined ? { address } : {}),
     });
+  };
+  const patches: EndpointPatch[] = [];
+  const lines: number[] = [];
+  let w = 0;
+  for (const { line, input } of batch.partial) {
+    for (; w < whole.length && (batch.lines[w] as number) < line; w++) {
+      const patch = whole[w] as EndpointPatch;
+      learn(patch);
+      patches.push(patch);
+      lines.push(batch.lines[w] as number);
+    }
+    const checked = validateEndpointInput(input, known.get(input.id) ?? {});
+    if ('patch' in checked) {
+      learn(checked.patch);
+      patches.push(checked.patch);
+      lines.push(line);
+    } else {
+      for (const issue of checked.issues)
+        rowErrors.push({ row: line, field: pinpointPath(issue.field), reason: issue.reason });
+    }
+  }
+  for (; w < whole.length; w++) {
+    patches.push(whole[w] as EndpointPatch);
+    lines.push(batch.lines[w] as number);
   }
   if (patches.length === 0) return { written: [], rejected: [], lines };
   const outcome = await deps.endpoints.upsert(appId, patches, {
