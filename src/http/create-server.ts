@@ -14,7 +14,7 @@ import type { Logger } from '../ports/logger.js';
 import { errorHandler, sendError } from './error-handler.js';
 import type { HeraldFastify, RouteModule } from './herald-fastify.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
-import { nulAt, nulInRecord } from './nul-text.js';
+import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
 export interface HeraldRoute {
@@ -101,10 +101,16 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   // PostgreSQL's text cannot hold U+0000 (SQLite's can): refused at the edge as bad input, on both databases, rather
   // than failing as a database error halfway through a write.
   app.addHook('preValidation', (request, _reply, done) => {
-    const field =
-      nulInRecord(request.params) ??
-      nulInRecord(request.query) ??
-      (Buffer.isBuffer(request.body) ? undefined : nulAt(request.body, ''));
+    const problem = Buffer.isBuffer(request.body) ? undefined : jsonTextProblem(request.body);
+    if (problem && 'tooDeep' in problem) {
+      done(
+        new HeraldError('HERALD_VALIDATION_FAILED', `body: nested more than ${MAX_JSON_DEPTH} levels deep`, {
+          field: '(body)',
+        }),
+      );
+      return;
+    }
+    const field = nulInRecord(request.params) ?? nulInRecord(request.query) ?? problem?.nulAt;
     if (field === undefined) done();
     else
       done(

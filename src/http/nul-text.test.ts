@@ -1,14 +1,32 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { nulAt, nulInRecord, withoutNul } from './nul-text.js';
+import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord, withoutNul } from './nul-text.js';
 
 describe('U+0000 in text', () => {
   it('names where parsed JSON holds it, in values and keys', () => {
-    expect(nulAt({ items: [{ name: 'a' }, { name: 'b\u0000' }] }, '')).toBe('items[1].name');
-    expect(nulAt({ attributes: { 'x\u0000': ['y'] } }, '')).toBe('attributes.x\u0000');
-    expect(nulAt({ items: [{ name: 'a' }], n: 1, ok: true, none: null }, '')).toBeUndefined();
+    expect(jsonTextProblem({ items: [{ name: 'a' }, { name: 'b\u0000' }] })).toEqual({
+      nulAt: 'items[1].name',
+    });
+    expect(jsonTextProblem({ attributes: { 'x\u0000': ['y'] } })).toEqual({ nulAt: 'attributes.x\u0000' });
+    expect(jsonTextProblem([['a', 'b\u0000']])).toEqual({ nulAt: '[0][1]' });
+    expect(jsonTextProblem('\u0000')).toEqual({ nulAt: '' });
+    // The first in document order.
+    expect(jsonTextProblem({ a: [{ b: 'x' }, 'y\u0000'], c: '\u0000' })).toEqual({ nulAt: 'a[1]' });
+    expect(jsonTextProblem({ items: [{ name: 'a' }], n: 1, ok: true, none: null })).toBeUndefined();
     // A streamed upload is not data to walk.
-    expect(nulAt(Readable.from(['a\u0000']), '')).toBeUndefined();
+    expect(jsonTextProblem(Readable.from(['a\u0000']))).toBeUndefined();
+  });
+
+  it('finds JSON nested past the limit without recursing, at any depth', () => {
+    const nest = (levels: number) => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = i % 2 === 0 ? { a: value } : [value];
+      return value;
+    };
+    expect(jsonTextProblem(nest(MAX_JSON_DEPTH))).toBeUndefined();
+    expect(jsonTextProblem(nest(MAX_JSON_DEPTH + 1))).toEqual({ tooDeep: true });
+    expect(jsonTextProblem(nest(200_000))).toEqual({ tooDeep: true });
+    expect(jsonTextProblem(nest(200_000), Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 
   it('names the path parameter or query value holding it', () => {

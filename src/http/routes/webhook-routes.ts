@@ -6,7 +6,7 @@ import type { WebhookRequest } from '../../ports/channel-adapter.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InboundSink } from '../../ports/inbound-sink.js';
 import type { RouteModule } from '../herald-fastify.js';
-import { nulAt, withoutNul } from '../nul-text.js';
+import { jsonTextProblem, withoutNul } from '../nul-text.js';
 
 export interface WebhookRoutesDeps {
   readonly directory: ChannelDirectory;
@@ -75,7 +75,9 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
           channelId,
           senderKey: found.channel.senderKey,
           // A user can send U+0000, which PostgreSQL's text cannot hold: stored as U+FFFD, like other undecodable text.
-          events: result.events.map((event) => (nulAt(event, '') === undefined ? event : withoutNul(event))),
+          events: result.events.map((event) =>
+            jsonTextProblem(event, Number.POSITIVE_INFINITY) === undefined ? event : withoutNul(event),
+          ),
           receivedAt: deps.clock.now(),
         });
       }
