@@ -172,6 +172,17 @@ export interface SendQueue {
     outbox?: OutboxWriter,
   ): Promise<StatusChange[]>;
   /**
+   * Cancels every message held for a recipient (status `cancelled` with `error`) and deletes their jobs: the
+   * recipient asked to hear no more (a STOP keyword) while they waited for the window.
+   */
+  cancelHeld(
+    senderKey: string,
+    recipientHash: string,
+    error: { readonly code: string; readonly message: string },
+    now: number,
+    outbox?: OutboxWriter,
+  ): Promise<StatusChange[]>;
+  /**
    * A provider reported a sent message's window closed (WhatsApp 131047, late): the message goes back to
    * `awaiting_window` with its parked job held, when `holdUntil(appId)` allows holding for its app. Returns the held
    * messages (for the consent template), the indexes of targets that cannot be held (no job left, or the app

@@ -529,6 +529,50 @@ export class KyselySendQueue implements SendQueue {
     });
   }
 
+  async cancelHeld(
+    senderKey: string,
+    recipientHash: string,
+    error: { readonly code: string; readonly message: string },
+    now: number,
+    outbox?: OutboxWriter,
+  ): Promise<StatusChange[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const jobs = await trx
+        .deleteFrom('jobs')
+        .where('queue', '=', SEND)
+        .where('partition_key', '=', senderKey)
+        .where('recipient_hash', '=', recipientHash)
+        .where('state', '=', sql.lit('held'))
+        .returning(['message_id'])
+        .execute();
+      const ids = jobs.map((j) => j.message_id).filter((id): id is string => id !== null);
+      if (ids.length === 0) return [];
+      const moved = await trx
+        .updateTable('messages')
+        .set({
+          status: 'cancelled',
+          hold_until: null,
+          error_code: error.code,
+          error_message: error.message,
+          updated_at: now,
+        })
+        .where('id', 'in', ids)
+        .where('status', 'in', [...allowedFrom('cancelled')])
+        .returning(['id', 'app_id', 'channel_id', 'campaign_id', 'endpoint_id'])
+        .execute();
+      if (moved.length === 0) return [];
+      await trx
+        .insertInto('message_events')
+        .values(
+          moved.map((m) => ({ message_id: m.id, at: now, status: 'cancelled', error_code: error.code })),
+        )
+        .execute();
+      const changes = moved.map((m) => ({ ...change(m, 'cancelled', now), error }));
+      if (outbox) await insertDeliveries(trx, outbox(changes), now);
+      return changes;
+    });
+  }
+
   async holdAfterWindowClosed(
     targets: readonly {
       readonly senderKey: string;

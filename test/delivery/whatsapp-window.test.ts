@@ -146,6 +146,57 @@ describeEachDatabase('WhatsApp 24-hour window, end to end through the sandbox', 
     expect(JSON.stringify(await sandboxMessages(USER))).not.toContain('wait too long');
   });
 
+  it('cancels what waited for a user who writes STOP, and sends them no expiry notice', async () => {
+    const endpoint = (id: string, address: string) =>
+      live.call('PUT', `/v1/apps/${app.appId}/endpoints/${id}`, {
+        headers: app.headers,
+        body: { channelType: 'WHATSAPP', address },
+      });
+    const optedOut = (id: string) =>
+      eventually(async () => {
+        const { body } = await live.call('GET', `/v1/apps/${app.appId}/endpoints/${id}`, {
+          headers: app.headers,
+        });
+        return body.optOut === 'ALL' ? body : undefined;
+      }, `${id} to be opted out`);
+    expect((await endpoint('ann', USER)).status).toBe(201);
+    const held = await live.call('POST', `/v1/apps/${app.appId}/messages`, {
+      headers: app.headers,
+      body: { channelType: 'WHATSAPP', to: USER, text: 'A promotion that waited' },
+    });
+    expect(held.body.status).toBe('awaiting_window');
+    await userWrites('Stop');
+    await optedOut('ann');
+    const cancelled = await message(held.body.messageId);
+    expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'HERALD_OPTED_OUT' } });
+    expect(cancelled.history.map((h: { status: string }) => h.status)).toEqual([
+      'awaiting_window',
+      'cancelled',
+    ]);
+
+    // Held past the hold time: a STOP gets no notice either.
+    const OTHER = '+16505551299';
+    expect((await endpoint('bob', OTHER)).status).toBe(201);
+    const late = await live.call('POST', `/v1/apps/${app.appId}/messages`, {
+      headers: app.headers,
+      body: { channelType: 'WHATSAPP', to: OTHER, text: 'Another that waited' },
+    });
+    live.clock.advance(2 * 3_600_000 + 1_000);
+    await eventually(
+      async () => (await message(late.body.messageId)).status === 'expired',
+      'the held message to expire',
+      15_000,
+    );
+    await userWrites('STOP', OTHER);
+    await optedOut('bob');
+    const { body: sent } = await live.call('GET', `/v1/apps/${app.appId}/messages?limit=50`, {
+      headers: app.headers,
+    });
+    expect(sent.items.filter((m: { source: string }) => m.source === 'notice')).toEqual([]);
+    const texts = JSON.stringify([...(await sandboxMessages(USER)), ...(await sandboxMessages(OTHER))]);
+    expect(texts).not.toContain('waited');
+  });
+
   it('takes the same path when the provider reports 131047 for a message Herald thought was inside the window', async () => {
     // Herald hears the user write (a signed webhook the sandbox never saw), so it thinks the window is open;
     // the sandbox has no window for this user and fails the text with 131047.

@@ -341,16 +341,30 @@ export class InboxProcessor {
     });
     if (endpointIds.length > 0) await deps.audience.touchActivity(entry.appId, endpointIds, event.occurredAt);
 
+    const keyword = event.content.kind === 'text' ? event.content.text.trim().toUpperCase() : undefined;
+    const stop = keyword !== undefined && deps.options.stopKeywords.includes(keyword);
+
     await deps.events.prepare([entry.appId]);
     const statusEvents: HeraldEvent[] = [];
-    const released = await deps.queue.releaseHeld(
-      channel.senderKey,
-      recipientHash,
-      deps.clock.now(),
-      deps.events.writerFor(statusEvents),
-    );
+    if (stop) {
+      // Writing STOP opens the window like any message, but what waited for it must not follow the STOP.
+      await deps.queue.cancelHeld(
+        channel.senderKey,
+        recipientHash,
+        { code: 'HERALD_OPTED_OUT', message: `the recipient wrote ${keyword} while the message was held` },
+        deps.clock.now(),
+        deps.events.writerFor(statusEvents),
+      );
+    } else {
+      const released = await deps.queue.releaseHeld(
+        channel.senderKey,
+        recipientHash,
+        deps.clock.now(),
+        deps.events.writerFor(statusEvents),
+      );
+      if (released.length > 0) deps.wake(channel.senderKey);
+    }
     deps.events.publish(statusEvents);
-    if (released.length > 0) deps.wake(channel.senderKey);
 
     const heraldEvents: HeraldEvent[] = [];
     if (stored) {
@@ -371,8 +385,7 @@ export class InboxProcessor {
       });
     }
 
-    const keyword = event.content.kind === 'text' ? event.content.text.trim().toUpperCase() : undefined;
-    if (keyword && deps.options.stopKeywords.includes(keyword)) {
+    if (stop) {
       const changed = await deps.audience.setOptOut(
         entry.appId,
         channel.channelType,
@@ -398,7 +411,7 @@ export class InboxProcessor {
     await deps.events.emit(heraldEvents);
 
     const settings = await deps.settings.get(entry.appId);
-    if (before?.noticePending && settings.expiryNotice && stored) {
+    if (before?.noticePending && settings.expiryNotice && stored && !stop) {
       await deps.send({
         appId: entry.appId,
         channelType: channel.channelType,
