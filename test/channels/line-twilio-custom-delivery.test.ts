@@ -146,13 +146,12 @@ describeEachDatabase('LINE, Twilio and custom channels through the delivery engi
         })
       ).status,
     ).toBe(200);
-    const sent = await send({ channelType: 'CUSTOM', to: 'customer-42', text: '{"template":"welcome"}' });
+    const sent = await send({ channelType: 'CUSTOM', to: '+16505551281', text: '{"template":"welcome"}' });
     expect(sent.status).toBe(202);
     const message = await settled(sent.body.messageId, ['sent_for_delivery', 'sent', 'failed']);
-    expect(message).toMatchObject({
-      status: 'sent',
-      providerMessageId: `${sent.body.messageId}:customer-42`,
-    });
+    // No endpoint: the receiver gets the address as the endpoint's key, the ledger only the ActivityId.
+    expect(message).toMatchObject({ status: 'sent', providerMessageId: sent.body.messageId });
+    expect(JSON.stringify(message)).not.toContain('6505551281');
     const { body: batches } = await live.call(
       'GET',
       `/sandbox/custom/_control/receivers/${receiver.id}/batches`,
@@ -160,7 +159,7 @@ describeEachDatabase('LINE, Twilio and custom channels through the delivery engi
     expect(batches.items).toEqual([
       expect.objectContaining({
         size: 1,
-        endpointIds: ['customer-42'],
+        endpointIds: ['+16505551281'],
         data: '{"template":"welcome"}',
         campaignId: 'direct',
         applicationId: app.appId,

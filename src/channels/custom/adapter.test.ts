@@ -199,7 +199,7 @@ describe('custom channel over HTTP: Pinpoint’s payload', () => {
       'act-1:ep-a',
       'act-2:ep-b',
       'act-1:ep-b',
-      'msg-direct:user-42@example.com',
+      'msg-direct',
       'unsupported_content',
     ]);
     const received = await batches();

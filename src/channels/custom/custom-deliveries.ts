@@ -109,7 +109,9 @@ export function customDeliveries(
         ? pinpointEndpoint(message.endpoint)
         : syntheticEndpoint(message.to, context.now);
       batch.indexes.push(index);
-      batch.ids.push(`${base.ActivityId}:${endpointId}`);
+      // Without an endpoint the key is the address itself (the receiver needs it), which must not reach the ledger:
+      // the provider id is then the ActivityId alone, one message's own.
+      batch.ids.push(message.endpoint ? `${base.ActivityId}:${endpointId}` : base.ActivityId);
     }
     for (const batch of open) {
       deliveries.push({
