@@ -227,6 +227,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     holdSeconds: config.delivery.holdTimeSeconds,
     findLocale,
     wake: (senderKey) => engine?.wake(senderKey),
+    findIdempotent: (appId, key) => ledger.findByIdempotencyKey(appId, key),
   };
   const send = (request: SendRequest) => sendMessage(sendDeps, request);
   engine = new DeliveryEngine({

@@ -56,6 +56,11 @@ export interface MessageLedger {
     appId: string,
     messageId: string,
   ): Promise<(LedgerMessage & { history: LedgerHistoryEntry[] }) | undefined>;
+  /** The message an Idempotency-Key created, with the hash of the request that created it. */
+  findByIdempotencyKey(
+    appId: string,
+    key: string,
+  ): Promise<{ messageId: string; status: MessageStatus; requestHash: string | null } | undefined>;
   list(
     appId: string,
     filter: { status?: MessageStatus; campaignId?: string; since?: number; beforeId?: string; limit: number },

@@ -30,6 +30,21 @@ export class KyselyMessageLedger implements MessageLedger {
     private readonly dialect: DialectName,
   ) {}
 
+  async findByIdempotencyKey(
+    appId: string,
+    key: string,
+  ): Promise<{ messageId: string; status: MessageStatus; requestHash: string | null } | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select(['id', 'status', 'request_hash'])
+      .where('app_id', '=', appId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row
+      ? { messageId: row.id, status: row.status as MessageStatus, requestHash: row.request_hash }
+      : undefined;
+  }
+
   async get(
     appId: string,
     messageId: string,

@@ -89,6 +89,32 @@ describeEachDatabase('the send API', (db) => {
     expect(list.items.filter((m: { id: string }) => m.id === first.body.messageId)).toHaveLength(1);
   });
 
+  it('replays a key with its first answer even after the channel and the app settings changed', async () => {
+    const OTHER = '+16505551260';
+    await live.call('PUT', `/v1/apps/${app.appId}/delivery-settings`, {
+      headers: app.headers,
+      body: {
+        consentTemplate: { name: 'consent_request', fallbackLanguage: 'en_US', parameters: ['there'] },
+      },
+    });
+    const body = { channelType: 'WHATSAPP', to: OTHER, text: 'held, then replayed' };
+    const first = await post(body, { 'idempotency-key': 'held-1' });
+    expect(first.body.status).toBe('awaiting_window');
+    // No consent template any more, then no channel at all: a new request would be refused either way.
+    await live.call('PUT', `/v1/apps/${app.appId}/delivery-settings`, { headers: app.headers, body: {} });
+    expect((await post(body, { 'idempotency-key': 'held-1' })).body).toEqual(first.body);
+    await live.call('DELETE', `/v1/apps/${app.appId}/channels/wa`, { headers: app.headers });
+    const again = await post(body, { 'idempotency-key': 'held-1' });
+    expect(again.status).toBe(202);
+    expect(again.body.messageId).toBe(first.body.messageId);
+    expect((await post(body, { 'idempotency-key': 'held-2' })).body.error.code).toBe(
+      'HERALD_CHANNEL_NOT_CONFIGURED',
+    );
+    expect((await post({ ...body, text: 'changed' }, { 'idempotency-key': 'held-1' })).body.error.code).toBe(
+      'HERALD_IDEMPOTENCY_KEY_REUSED',
+    );
+  });
+
   it('answers bad input with a code, a field and a reason', async () => {
     const cases: [unknown, number, string, string?][] = [
       [{ channelType: 'WHATSAPP', to: USER }, 400, 'HERALD_VALIDATION_FAILED'],
@@ -186,6 +212,26 @@ describeEachDatabase('the send API', (db) => {
     });
     expect(sent.status).toBe(202);
     expect(sent.body.messageId).toEqual(expect.any(String));
+    // A repeated Idempotency-Key says it was replayed, as the messages route does.
+    const once = (key: string) =>
+      live.herald.server.inject({
+        method: 'POST',
+        url: '/v1/sendWhatsApp',
+        headers: { 'x-api-key': apiKey, 'idempotency-key': key, 'content-type': 'application/json' },
+        payload: { destination_number: USER, message_body: 'once' },
+      });
+    expect((await once('aws-1')).headers['idempotent-replayed']).toBeUndefined();
+    const replay = await once('aws-1');
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    // Errors name the sample's own fields.
+    const invalid = await live.call('POST', '/v1/sendWhatsApp', {
+      headers: { 'x-api-key': apiKey },
+      body: { destination_number: 'not a number', message_body: 'x' },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error).toMatchObject({ field: 'destination_number' });
+    expect(invalid.body.error.message).toMatch(/^destination_number: /);
     const sms = await live.call('POST', '/v1/sendSMS', {
       headers: { 'x-api-key': apiKey },
       body: { destination_number: USER, message_body: 'x' },

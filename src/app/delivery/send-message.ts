@@ -10,6 +10,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { ConversationStore } from '../../ports/conversation-store.js';
 import type { DeliverySettingsStore } from '../../ports/delivery-settings-store.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
+import type { MessageLedger } from '../../ports/message-ledger.js';
 import type { EnqueueItem, EnqueueResult, NewMessage, SendJobPayload } from '../../ports/send-queue.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
 import { canonicalAddress } from './recipient-address.js';
@@ -34,6 +35,8 @@ export interface SendMessageDeps {
   ) => Promise<string | undefined>;
   /** Tells this process's sender runner that work arrived. */
   readonly wake: (senderKey: string) => void;
+  /** The message an Idempotency-Key already created (see `MessageLedger.findByIdempotencyKey`). */
+  readonly findIdempotent?: MessageLedger['findByIdempotencyKey'];
 }
 
 export interface SendRequest {
@@ -67,6 +70,15 @@ export interface SendResult {
  * const { messageId, status } = await sendMessage(deps, { appId, channelType: 'WHATSAPP', to: '+16505551234', content: { kind: 'text', text: 'Hi' } });
  */
 export async function sendMessage(deps: SendMessageDeps, request: SendRequest): Promise<SendResult> {
+  // A repeated key answers with its first message before anything else is checked: the channel, the window or the
+  // app's settings may have changed since, and the answer must not (a client retrying after a timeout).
+  if (request.idempotencyKey !== undefined && deps.findIdempotent) {
+    const first = await deps.findIdempotent(request.appId, request.idempotencyKey);
+    if (first) {
+      const to = canonicalAddress(request.channelType, request.to, 'to');
+      return replayed(first, request, hashRequest(request, to));
+    }
+  }
   const channel = await deps.directory.resolve(request.appId, request.channelType, request.channelId);
   const provider = deps.directory.provider(channel.provider);
   if (provider.contentKinds && !provider.contentKinds.includes(request.content.kind)) {
@@ -119,22 +131,7 @@ export async function sendMessage(deps: SendMessageDeps, request: SendRequest): 
       state: held ? 'held' : 'ready',
     },
   });
-  if (!result.created) {
-    if (
-      request.idempotencyKey !== undefined &&
-      result.requestHash != null &&
-      result.requestHash !== requestHash
-    ) {
-      throw new HeraldError(
-        'HERALD_IDEMPOTENCY_KEY_REUSED',
-        'this Idempotency-Key was used with a different request',
-        {
-          field: 'Idempotency-Key',
-        },
-      );
-    }
-    return { messageId: result.messageId, status: result.status, created: false };
-  }
+  if (!result.created) return replayed(result, request, requestHash);
 
   if (held && settings?.consentTemplate) {
     await requestConsent(deps, {
@@ -271,6 +268,28 @@ function jobPayload(request: SendRequest, channel: Channel, to: string): SendJob
     ...(request.endpoint ? { endpointId: request.endpoint.id } : {}),
     ...(request.campaign ? { campaign: request.campaign } : {}),
   };
+}
+
+/** The first message of a repeated key, or HERALD_IDEMPOTENCY_KEY_REUSED when the request differs from its first. */
+function replayed(
+  first: { messageId: string; status: MessageStatus; requestHash?: string | null },
+  request: SendRequest,
+  requestHash: string | undefined,
+): SendResult {
+  if (
+    request.idempotencyKey !== undefined &&
+    first.requestHash != null &&
+    first.requestHash !== requestHash
+  ) {
+    throw new HeraldError(
+      'HERALD_IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key was used with a different request',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
+  }
+  return { messageId: first.messageId, status: first.status, created: false };
 }
 
 function hashRequest(request: SendRequest, to: string): string {

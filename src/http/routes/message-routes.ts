@@ -271,17 +271,36 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
         },
         async (request, reply) => {
           const key = request.headers['idempotency-key'];
-          const result = await deps.send({
-            appId: appIdOf(request),
-            channelType,
-            to: request.body.destination_number,
-            content: { kind: 'text', text: request.body.message_body },
-            ...(key ? { idempotencyKey: key } : {}),
-          });
+          let result: SendResult;
+          try {
+            result = await deps.send({
+              appId: appIdOf(request),
+              channelType,
+              to: request.body.destination_number,
+              content: { kind: 'text', text: request.body.message_body },
+              ...(key ? { idempotencyKey: key } : {}),
+            });
+          } catch (error) {
+            throw inAwsSampleTerms(error);
+          }
           reply.code(202);
+          if (!result.created) reply.header('idempotent-replayed', 'true');
           return { messageId: result.messageId, status: result.status };
         },
       );
     }
   };
+}
+
+/** An error of the send API named by the AWS sample's fields, which are the ones its caller sent. */
+function inAwsSampleTerms(error: unknown): unknown {
+  if (!(error instanceof HeraldError)) return error;
+  const field =
+    error.field === 'to' ? 'destination_number' : error.field === 'text' ? 'message_body' : undefined;
+  if (!field) return error;
+  return new HeraldError(error.code, error.message.replace(/^(to|text):/, `${field}:`), {
+    field,
+    ...(error.details ? { details: error.details } : {}),
+    cause: error,
+  });
 }
