@@ -75,6 +75,16 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // No route takes text/plain: 415, as for a form, rather than a string that fails the body's validation.
+  app.removeContentTypeParser('text/plain');
+  // Many clients send Content-Type: application/json on every request, DELETE and body-less POSTs included: an
+  // empty body is no body (a route that needs one says so in its validation), not malformed JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
   app.setNotFoundHandler((request, reply) => {
     sendError(
       reply,

@@ -46,6 +46,36 @@ describeEachDatabase(
     });
     afterEach(() => herald.stop());
 
+    it('takes an empty JSON body as no body, refuses text/plain as a media type, and keeps refusing __proto__', async () => {
+      const call = (method: 'POST' | 'PUT' | 'DELETE', url: string, contentType: string, payload: string) =>
+        herald.server.inject({
+          method,
+          url: `/v1/apps/${app.appId}${url}`,
+          headers: { ...app.headers, 'content-type': contentType },
+          payload,
+        });
+      const endpoint = { channelType: 'SMS', address: '+16505551234' };
+      expect(
+        (await call('PUT', '/endpoints/e1', 'application/json', JSON.stringify(endpoint))).statusCode,
+      ).toBe(201);
+      // Clients that add the header to every request, DELETE included.
+      expect((await call('DELETE', '/endpoints/e1', 'application/json', '')).statusCode).toBe(204);
+      const empty = await call('POST', '/messages', 'application/json', '');
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().error.code).toBe('HERALD_VALIDATION_FAILED');
+      const text = await call('PUT', '/endpoints/e2', 'text/plain', JSON.stringify(endpoint));
+      expect(text.statusCode).toBe(415);
+      expect(text.json().error.code).toBe('HERALD_UNSUPPORTED_MEDIA_TYPE');
+      const poisoned = await call(
+        'PUT',
+        '/endpoints/e3',
+        'application/json',
+        '{"channelType":"SMS","address":"+16505551234","__proto__":{"x":1}}',
+      );
+      expect(poisoned.statusCode).toBe(400);
+      expect(poisoned.json().error.code).toBe('HERALD_MALFORMED_BODY');
+    });
+
     it('answers every malformed request with a 4xx and an error code', async () => {
       const routes = herald.server.heraldRoutes.filter(
         (r) => !r.hidden && r.url.startsWith('/v1/') && !r.url.endsWith('/events/stream'),
