@@ -285,6 +285,35 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect(await store.attributeKeys('a2')).toEqual([{ kind: 'attributes', name: 'fresh2' }]);
   });
 
+  it('does not count an attribute name whose only endpoint the user quota refused', async () => {
+    const store = await setUp(db());
+    const names = Object.fromEntries(Array.from({ length: 249 }, (_, i) => [`a${i}`, ['v']]));
+    await store.upsert('a1', [whatsapp('e0', '+16505551000', { attributes: names })], { at: T0 });
+    const full = Array.from({ length: 15 }, (_, i) =>
+      whatsapp(`u${i}`, `+1650555${String(2000 + i)}`, { user: { userId: 'full' } }),
+    );
+    await store.upsert('a1', full, { at: T0 });
+    for (const bulk of [false, true]) {
+      const refused = await store.upsert(
+        'a1',
+        [whatsapp('r1', '+16505553000', { user: { userId: 'full' }, attributes: { newname: ['x'] } })],
+        { at: T0, mode: 'skip-rejected', bulk },
+      );
+      expect(refused.rejected).toEqual([expect.objectContaining({ field: 'user.userId' })]);
+      expect(await store.attributeKeys('a1')).toHaveLength(249);
+    }
+    // The 250th name is still free.
+    const other = await store.upsert(
+      'a1',
+      [whatsapp('o1', '+16505553001', { attributes: { other: ['1'] } })],
+      {
+        at: T0,
+      },
+    );
+    expect(other.rejected).toEqual([]);
+    expect(await store.attributeKeys('a1')).toHaveLength(250);
+  });
+
   it('allows at most 15 endpoints per user id', async () => {
     const store = await setUp(db());
     const patches = Array.from({ length: 14 }, (_, i) =>

@@ -171,7 +171,7 @@ export class KyselyEndpointStore implements EndpointStore {
         pending.set(patch.id, { endpoint: result.endpoint, index, row });
       });
 
-      const { admitted: newKeys, counted } = await this.checkAttributeKeys(
+      const { admitted, counted } = await this.checkAttributeKeys(
         trx,
         appId,
         pending,
@@ -179,6 +179,15 @@ export class KyselyEndpointStore implements EndpointStore {
         inPatchOrder,
       );
       await this.checkUserQuota(trx, appId, pending, stored, rejected, inPatchOrder);
+      // A name admitted only for patches the user quota then refused was never written: it is not counted (it took
+      // one of the app's 250 names for good, found by a QA pass).
+      const used = new Set<string>();
+      for (const { endpoint } of pending.values()) for (const key of attributeKeysOf(endpoint)) used.add(key);
+      const newKeys = admitted.filter((k) => used.has(`${k.kind}\u0000${k.name}`));
+      if (counted && newKeys.length < admitted.length) {
+        for (const k of admitted)
+          if (!used.has(`${k.kind}\u0000${k.name}`)) counted.delete(`${k.kind}\u0000${k.name}`);
+      }
       // A stored endpoint taken for new was merged with nothing and counted as new for its user; the plain
       // insert catches it unless it was refused, so refused ones are looked for.
       if (
@@ -196,8 +205,6 @@ export class KyselyEndpointStore implements EndpointStore {
         return { written: [], rejected: sortRejected(rejected), deactivated: [], counted: undefined };
       }
 
-      // A key admitted for a patch that the user quota then refused is counted all the same: harmless, as
-      // names stay counted once used anyway.
       if (newKeys.length > 0) {
         await trx
           .insertInto('endpoint_attribute_keys')
