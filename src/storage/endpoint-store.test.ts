@@ -280,6 +280,15 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
       expect.objectContaining({ index: 1, field: 'attributes.fresh2', code: 'HERALD_QUOTA_EXCEEDED' }),
     ]);
     expect(await store.attributeKeys('a1')).toHaveLength(250);
+    // A user attribute is named by its path in the endpoint, as validation names it.
+    const user = await store.upsert(
+      'a1',
+      [whatsapp('e6', '+16505551239', { user: { userAttributes: { freshU: ['x'] } } })],
+      { at: T0, mode: 'skip-rejected' },
+    );
+    expect(user.rejected).toEqual([
+      expect.objectContaining({ field: 'user.userAttributes.freshU', code: 'HERALD_QUOTA_EXCEEDED' }),
+    ]);
     // Another app has its own 250.
     await store.upsert('a2', [whatsapp('x', '+16505551234', { attributes: { fresh2: ['x'] } })], { at: T0 });
     expect(await store.attributeKeys('a2')).toEqual([{ kind: 'attributes', name: 'fresh2' }]);

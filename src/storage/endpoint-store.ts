@@ -277,7 +277,7 @@ export class KyselyEndpointStore implements EndpointStore {
         const [kind, name] = splitKey(fresh.find((k) => !known.has(k)) as string);
         rejected.push({
           index: entry.index,
-          field: `${kind}.${name}`,
+          field: kind === 'userAttributes' ? `user.userAttributes.${name}` : `${kind}.${name}`,
           reason: `the app already uses ${known.size} of its ${ENDPOINT_QUOTAS.attributeKeysPerApp} attribute names (attributes, metrics and user attributes together)`,
           code: 'HERALD_QUOTA_EXCEEDED',
         });

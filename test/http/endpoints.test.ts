@@ -109,6 +109,13 @@ describeEachDatabase('endpoints over HTTP', (db) => {
         'HERALD_QUOTA_EXCEEDED',
         'attributes.a',
       ],
+      // Characters, not UTF-16 units: 101 emoji are too many.
+      [
+        { channelType: 'SMS', address: '+16505551234', attributes: { a: ['😀'.repeat(101)] } },
+        400,
+        'HERALD_QUOTA_EXCEEDED',
+        'attributes.a',
+      ],
       [
         { channelType: 'SMS', address: '+16505551234', user: { userAttributes: { a: Array(51).fill('v') } } },
         400,
@@ -147,6 +154,16 @@ describeEachDatabase('endpoints over HTTP', (db) => {
       expect(response.json().error.message).toContain(field);
     }
     expect((await get('/endpoints/e1')).statusCode).toBe(404);
+    // 100 emoji are 100 characters (200 UTF-16 units).
+    expect(
+      (
+        await put('emoji', {
+          channelType: 'SMS',
+          address: '+16505551299',
+          attributes: { a: ['😀'.repeat(100)] },
+        })
+      ).statusCode,
+    ).toBe(201);
 
     // Changing the channel type re-checks the stored address.
     expect((await put('c1', { channelType: 'CUSTOM', address: 'some-id' })).statusCode).toBe(201);

@@ -182,6 +182,17 @@ function text(issues: InputIssue[], field: string, value: string, max = MAX_TEXT
   return false;
 }
 
+/**
+ * Characters as a user counts them (code points): an emoji is one, not the two UTF-16 units of `length`. Only
+ * counted past the limit in units, which no ASCII text of the limit reaches.
+ */
+function characters(value: string): number {
+  if (value.length <= ENDPOINT_QUOTAS.attributeValueLength) return value.length;
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
 function checkName(map: string, name: string, issues: InputIssue[]) {
   if (name.length === 0) report(issues, map, 'names must not be empty');
   else if (name.length > ENDPOINT_QUOTAS.attributeNameLength)
@@ -207,7 +218,7 @@ function checkLists(
     if (values.length > ENDPOINT_QUOTAS.valuesPerAttribute)
       report(issues, field, `at most ${ENDPOINT_QUOTAS.valuesPerAttribute} values`, 'HERALD_QUOTA_EXCEEDED');
     for (const value of values) {
-      if (value.length > ENDPOINT_QUOTAS.attributeValueLength) {
+      if (characters(value) > ENDPOINT_QUOTAS.attributeValueLength) {
         report(
           issues,
           field,

@@ -96,6 +96,15 @@ describe('planCsvHeader', () => {
 
   it('reports bad cells by column and a wrong number of cells', () => {
     const plan = planCsvHeader(['ChannelType', 'Address', 'Metrics.sessions', 'Location.Latitude']);
+    expect(plan.read(['SMS', '+1', '0x10', '0b1'])).toEqual({
+      problems: [
+        { field: 'Metrics.sessions', reason: 'must be a number' },
+        { field: 'Location.Latitude', reason: 'must be a number' },
+      ],
+    });
+    expect(plan.read(['SMS', '+1', ' -1.5e3 ', '.5'])).toEqual({
+      input: { channelType: 'SMS', address: '+1', metrics: { sessions: -1500 }, location: { latitude: 0.5 } },
+    });
     expect(plan.read(['SMS', '+1', 'many', 'north'])).toEqual({
       problems: [
         { field: 'Metrics.sessions', reason: 'must be a number' },

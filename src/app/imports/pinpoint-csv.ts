@@ -50,6 +50,7 @@ const DEMOGRAPHIC = new Map<string, string>([
   ['platformversion', 'platformVersion'],
   ['timezone', 'timezone'],
 ]);
+const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const NOT_IMPORTABLE = new Set(['endpointstatus', 'cohortid', 'creationdate', 'applicationid']);
 
 /**
@@ -108,7 +109,7 @@ export function planCsvHeader(header: readonly string[]): CsvPlan {
       setters[index] = (row, value, problems) => {
         if (numeric) {
           const number = Number(value);
-          if (!Number.isFinite(number)) {
+          if (!DECIMAL.test(value) || !Number.isFinite(number)) {
             problems.push({ field: column, reason: 'must be a number' });
             return;
           }
@@ -136,7 +137,8 @@ export function planCsvHeader(header: readonly string[]): CsvPlan {
       once(`metrics.${rest}`);
       setters[index] = (row, value, problems) => {
         const number = Number(value);
-        if (value.trim() === '' || !Number.isFinite(number)) {
+        // Decimal only: Number() also reads 0x10, 0b11 and 0o17, which no metric means.
+        if (!DECIMAL.test(value) || !Number.isFinite(number)) {
           problems.push({ field: column, reason: 'must be a number' });
           return;
         }
