@@ -30,7 +30,12 @@ export interface InboxStore {
   ): Promise<string[]>;
   /** Leases unprocessed events (oldest first) for `leaseMs`. */
   claim(options: { limit: number; now: number; leaseMs: number }): Promise<InboxEntry[]>;
-  complete(ids: readonly string[], now: number): Promise<void>;
+  /**
+   * Marks events processed. Their payload (a provider's raw event: phone numbers, message text) is dropped then,
+   * and only the event id stays, for deduplicating redeliveries until the retention purges the row; with
+   * `keepPayload` (events given up on) it stays for an operator to look at until then.
+   */
+  complete(ids: readonly string[], now: number, options?: { keepPayload?: boolean }): Promise<void>;
   /** Gives events back for another try after `retryAt`. */
   release(ids: readonly string[], retryAt: number): Promise<void>;
   /** Unprocessed events and the age of the oldest, for metrics. */

@@ -130,4 +130,21 @@ describeEachDatabase('KyselyInboxStore', (db, dialect) => {
     expect(await inbox.purge(999)).toBe(0);
     expect(await inbox.purge(1_001)).toBe(2);
   });
+
+  it('drops the payload of a processed event and keeps its id for deduplication; keeps the payload of one given up on', async () => {
+    await inbox.append([entry('i1', 'e1'), entry('i2', 'e2')]);
+    await inbox.complete(['i1'], 1_200);
+    await inbox.complete(['i2'], 1_200, { keepPayload: true });
+    const rows = await db()
+      .db.selectFrom('inbox')
+      .select(['id', 'payload', 'processed_at'])
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => [r.id, r.payload === '' ? 'dropped' : JSON.parse(r.payload).eventId])).toEqual([
+      ['i1', 'dropped'],
+      ['i2', 'e2'],
+    ]);
+    // A redelivery of the processed event is still recognised.
+    expect(await inbox.append([entry('i3', 'e1')])).toEqual([]);
+  });
 });

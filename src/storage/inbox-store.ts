@@ -144,11 +144,19 @@ export class KyselyInboxStore implements InboxStore {
       }));
   }
 
-  async complete(ids: readonly string[], now: number): Promise<void> {
+  async complete(
+    ids: readonly string[],
+    now: number,
+    options: { keepPayload?: boolean } = {},
+  ): Promise<void> {
     if (ids.length === 0) return;
     await this.db
       .updateTable('inbox')
-      .set({ processed_at: now, locked_until: null })
+      .set(
+        options.keepPayload
+          ? { processed_at: now, locked_until: null }
+          : { processed_at: now, locked_until: null, payload: '' },
+      )
       .where('id', 'in', ids)
       .execute();
   }

@@ -277,6 +277,22 @@ describeEachDatabase('the send API', (db) => {
         .execute();
       return jobs.length === 0 ? true : undefined;
     }, 'the job to be deleted');
+    // Webhook events keep their raw payload (the provider's recipient and text) only until they are processed.
+    await eventually(async () => {
+      const pending = await db()
+        .db.selectFrom('inbox')
+        .select('id')
+        .where('processed_at', 'is', null)
+        .execute();
+      return pending.length === 0 ? true : undefined;
+    }, 'the inbox to be processed');
+    const processed = await db()
+      .db.selectFrom('inbox')
+      .selectAll()
+      .where('processed_at', 'is not', null)
+      .execute();
+    expect(processed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(processed)).not.toContain(digits);
     const logs = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(0);
     expect(logs).not.toContain(digits);

@@ -151,6 +151,7 @@ export class InboxProcessor {
       await deps.inbox.complete(
         abandoned.map((e) => e.id),
         now,
+        { keepPayload: true },
       );
       deps.metrics.inboxAbandoned(abandoned.length);
     }
