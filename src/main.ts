@@ -379,7 +379,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
             ...operationsRoutes,
             appRoutes({ apps, clock, ids, authenticator }),
             endpointRoutes({ endpoints, clock }),
-            segmentRoutes({ segments, ids, clock }),
+            segmentRoutes({ segments, ids, clock, campaigns: campaignStore }),
             importRoutes({
               imports,
               segments,

@@ -30,6 +30,8 @@ export interface CampaignStore {
   delete(appId: string, campaignId: string): Promise<boolean>;
   /** Campaigns still to run that use a template (any version). */
   usingTemplate(appId: string, templateId: string): Promise<Campaign[]>;
+  /** Campaigns that have not finished (not COMPLETED or CANCELLED) and run on the segment. */
+  usingSegment(appId: string, segmentId: string): Promise<Campaign[]>;
   /** EXECUTING (or SCHEDULED and started) EVENT campaigns of an app. */
   eventCampaigns(appId: string): Promise<Campaign[]>;
   /** Campaigns whose `nextRunAt` has come, SCHEDULED, EXECUTING or PENDING_NEXT_RUN. */

@@ -98,6 +98,17 @@ export class KyselyCampaignStore implements CampaignStore {
     return rows.map(toCampaign);
   }
 
+  async usingSegment(appId: string, segmentId: string): Promise<Campaign[]> {
+    const rows = await this.db
+      .selectFrom('campaigns')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('state', 'not in', ['CANCELLED', 'COMPLETED'])
+      .where('segment_id', '=', segmentId)
+      .execute();
+    return rows.map(toCampaign);
+  }
+
   async eventCampaigns(appId: string): Promise<Campaign[]> {
     const rows = await this.db
       .selectFrom('campaigns')

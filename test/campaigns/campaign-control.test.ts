@@ -103,6 +103,10 @@ describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) 
     const inUse = await app.call('DELETE', `/templates/${templateId}`);
     expect(inUse.status).toBe(409);
     expect(inUse.body.error.code).toBe('HERALD_CONFLICT');
+    // So is its segment: the run would fail with the segment gone.
+    const segmentInUse = await app.call('DELETE', `/segments/${segmentId}`);
+    expect(segmentInUse.status).toBe(409);
+    expect(segmentInUse.body.error).toMatchObject({ code: 'HERALD_CONFLICT', field: 'segmentId' });
 
     const paused = await app.call('POST', `/campaigns/${id}/pause`);
     expect(paused.body.state).toBe('PAUSED');

@@ -5,6 +5,7 @@ import {
   type SegmentDefinition,
   sourceSegmentsOf,
 } from '../../domain/segment.js';
+import type { CampaignStore } from '../../ports/campaign-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { SegmentStore } from '../../ports/segment-store.js';
@@ -17,6 +18,8 @@ import type { SegmentStore } from '../../ports/segment-store.js';
  */
 export interface SegmentDeps {
   readonly segments: SegmentStore;
+  /** Campaigns that run on a segment, which keep it from being deleted. */
+  readonly campaigns?: Pick<CampaignStore, 'usingSegment'>;
   readonly ids: IdGenerator;
   readonly clock: Clock;
 }
@@ -108,9 +111,20 @@ export async function updateSegment(
   return segment;
 }
 
-/** Deletes a segment that no other segment builds on (in its latest version). */
+/**
+ * Deletes a segment that no other segment builds on (in its latest version) and no unfinished campaign runs on
+ * (its runs would fail with HERALD_NOT_FOUND: refused with 409, as templates are).
+ */
 export async function deleteSegment(deps: SegmentDeps, appId: string, segmentId: string): Promise<void> {
   if (!(await deps.segments.get(appId, segmentId))) throw segmentNotFound(segmentId);
+  const users = (await deps.campaigns?.usingSegment(appId, segmentId)) ?? [];
+  if (users.length > 0) {
+    throw new HeraldError(
+      'HERALD_CONFLICT',
+      `segment ${segmentId} is used by campaign(s) ${users.map((c) => c.id).join(', ')}; cancel or change them first`,
+      { field: 'segmentId' },
+    );
+  }
   for await (const other of allSegments(deps.segments, appId)) {
     if (other.id !== segmentId && sourceSegmentsOf(other).some((ref) => ref.id === segmentId)) {
       throw new HeraldError(
