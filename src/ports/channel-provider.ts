@@ -28,6 +28,12 @@ export interface ChannelProvider<Sender = unknown, Credentials = unknown, Option
   /** The content kinds this channel carries; the send API refuses others up front. All kinds when absent. */
   readonly contentKinds?: readonly MessageContent['kind'][];
   /**
+   * Why this channel cannot carry this content (a LINE audio message without its duration), or undefined: the send
+   * API refuses it up front with HERALD_CHANNEL_UNSUPPORTED_CONTENT rather than accepting a message that can only
+   * fail (the adapter refuses it too, for content that reaches it another way).
+   */
+  contentProblem?(content: MessageContent): string | undefined;
+  /**
    * A limit on messages to one recipient (WhatsApp's pair rate, about one per 6 s with bursts); the delivery
    * engine paces each recipient by it.
    */

@@ -66,6 +66,15 @@ describeEachDatabase('LINE, Twilio and custom channels through the delivery engi
       to: user.userId,
       sticker: { packageId: '446', stickerId: '1988' },
     });
+    // What LINE cannot carry is refused before anything is queued, not accepted to fail later.
+    const audio = await send({
+      channelType: 'LINE',
+      to: user.userId,
+      media: { type: 'audio', url: 'https://example.com/a.m4a' },
+    });
+    expect(audio.status).toBe(422);
+    expect(audio.body.error).toMatchObject({ code: 'HERALD_CHANNEL_UNSUPPORTED_CONTENT' });
+    expect(audio.body.error.message).toContain('durationMs');
     const sentText = await settled(text.body.messageId, ['sent_for_delivery', 'sent', 'failed']);
     const sentSticker = await settled(sticker.body.messageId, ['sent_for_delivery', 'sent', 'failed']);
     expect(sentText).toMatchObject({

@@ -88,6 +88,14 @@ export async function sendMessage(deps: SendMessageDeps, request: SendRequest): 
       { field: request.content.kind },
     );
   }
+  const problem = provider.contentProblem?.(request.content);
+  if (problem !== undefined) {
+    throw new HeraldError(
+      'HERALD_CHANNEL_UNSUPPORTED_CONTENT',
+      `channel ${channel.id} (${channel.provider}) cannot carry this message: ${problem}`,
+      { field: request.content.kind },
+    );
+  }
   const to = canonicalAddress(channel.channelType, request.to, 'to');
   const recipientHash = deps.hasher(channel.channelType, to);
   const now = deps.clock.now();

@@ -8,6 +8,7 @@ import {
   lineOptionsSchema,
   lineSenderSchema,
 } from './config.js';
+import { lineMessageObjects } from './line-message-objects.js';
 
 /**
  * LINE Messaging API channels. Typed with its own schemas; the registry erases the types with
@@ -22,6 +23,10 @@ export const lineProvider: ChannelProvider<LineSender, LineCredentials, LineOpti
   // Push allows 2,000 requests a second per channel; Herald's default leaves room for replies and multicasts.
   defaultMessagesPerSecond: 1_000,
   contentKinds: ['text', 'media', 'sticker', 'location'],
+  contentProblem: (content) => {
+    const built = lineMessageObjects(content);
+    return built.ok ? undefined : built.failure.message;
+  },
   // LINE reports nothing after accepting a message: `sent` is its last status.
   deliveryReceipts: false,
   batchSize: MULTICAST_MAX,
