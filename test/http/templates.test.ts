@@ -281,6 +281,23 @@ describeEachDatabase('templates over HTTP', (db) => {
       'variables.body.3',
       'variables.buttons.1.url',
     ]);
+    // WhatsApp refuses blank parameters: a blank value is no value (the mapping applies, else it is missing).
+    const blank = await request('POST', `/templates/${id}/preview`, {
+      endpointId: 'e1',
+      mapping: { ...mapping, 'body.3': { value: ' ' } },
+      variables: { 'body.1': '' },
+    });
+    expect(blank.statusCode).toBe(422);
+    expect(blank.json().error.details.map((d: { field: string }) => d.field)).toEqual(['variables.body.3']);
+    const fromMapping = await request('POST', `/templates/${id}/preview`, {
+      endpointId: 'e1',
+      mapping,
+      variables: { 'body.1': '' },
+    });
+    expect(fromMapping.json().payload.template.components[1].parameters[0]).toEqual({
+      type: 'text',
+      text: 'Ana',
+    });
 
     const sms = (
       await request('POST', '/templates', {

@@ -220,14 +220,17 @@ function compileWhatsApp(
       const entry = compiled.get(language) ?? compiled.get(fallback);
       if (!entry) return { ok: false, missing: ['language'] };
       const missing: string[] = [];
+      // WhatsApp refuses a blank parameter: a blank value counts as none, so the variable's mapping or default
+      // applies, and else it is missing (the send API and previews answer 422, a campaign skips the endpoint).
       const value = (variable: TemplateVariable): string | undefined => {
-        const direct = given(input.values, variable.name);
+        const direct = nonBlank(given(input.values, variable.name));
         if (direct !== undefined) return direct;
         const mapping = Object.hasOwn(mappings, variable.name) ? mappings[variable.name] : undefined;
         let found: string | undefined;
         if (mapping && 'value' in mapping) found = mapping.value;
         else if (mapping)
           found = (input.endpoint && endpointField(input.endpoint, mapping.field)) ?? mapping.default;
+        found = nonBlank(found);
         if (found === undefined && variable.required) missing.push(variable.name);
         return found;
       };
@@ -348,6 +351,10 @@ function withField<T>(field: string, check: () => T): T {
 
 function given(values: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
   return values && Object.hasOwn(values, name) ? values[name] : undefined;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 function prefix(field: string): string {
