@@ -6,6 +6,19 @@ import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages }
 
 const HOUR = 3_600_000;
 
+/** The first run of `schedule` (its start plus whole periods in its zone) after `now`, stepping through them all. */
+function firstRunAfter(
+  schedule: { startTime: string; frequency: 'DAILY' | 'MONTHLY' | 'WEEKLY'; timezone?: string },
+  now: number,
+): string {
+  const start = DateTime.fromISO(schedule.startTime, { zone: schedule.timezone ?? 'UTC' });
+  const unit = ({ DAILY: 'days', WEEKLY: 'weeks', MONTHLY: 'months' } as const)[schedule.frequency];
+  for (let k = 0; ; k += 1) {
+    const run = start.plus({ [unit]: k });
+    if (run.toMillis() > now) return new Date(run.toMillis()).toISOString();
+  }
+}
+
 describeEachDatabase('campaign schedules with an adjustable clock, through the sandbox', (db) => {
   let live: LiveHerald;
   let app: CampaignApp;
@@ -158,6 +171,35 @@ describeEachDatabase('campaign schedules with an adjustable clock, through the s
     );
     expect(message?.at).toBeGreaterThanOrEqual(end.startOf('minute').toMillis());
     await activitiesWhen(app, created.body.id, (i) => i[0]?.state === 'COMPLETED', 'the run to complete');
+  });
+
+  it('plans the run after a late one across DST changes and short months without skipping any still to come', async () => {
+    const segmentId = await endpoints([{ id: 'a' }]);
+    // QA's cases: started before a DST change (Paris, New York) or in February, so the first run starts at once
+    // (late) and the next must be the first one after now (9 days later for Paris, 14 months for February).
+    const schedules = [
+      { startTime: '2026-03-28T10:00:00+01:00', frequency: 'DAILY', timezone: 'Europe/Paris' },
+      { startTime: '2026-03-07T09:00:00-05:00', frequency: 'DAILY', timezone: 'America/New_York' },
+      { startTime: '2023-02-01T09:00:00Z', frequency: 'MONTHLY' },
+    ] as const;
+    for (const schedule of schedules) {
+      const before = live.clock.now();
+      const created = await app.call('POST', '/campaigns', {
+        name: `${schedule.frequency} from ${schedule.startTime}`,
+        segmentId,
+        message: { channelType: 'WHATSAPP', templateId },
+        schedule,
+        holdoutPercent: 100,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const [run] = await activitiesWhen(app, created.body.id, (i) => i.length === 1, 'the late first run');
+      expect(run.scheduledStart).toBe(new Date(schedule.startTime).toISOString());
+      const { body } = await app.call('GET', `/campaigns/${created.body.id}`);
+      // A run may have come due while the first one started.
+      expect([firstRunAfter(schedule, before), firstRunAfter(schedule, live.clock.now())]).toContain(
+        body.nextRunAt,
+      );
+    }
   });
 
   it('runs a recurring campaign each period and honours the daily and total limits per endpoint', async () => {

@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { CampaignSchedule } from '../../domain/campaign.js';
+import type { CampaignFrequency, CampaignSchedule } from '../../domain/campaign.js';
 import { RunPlan, zoneName } from './campaign-schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -9,6 +10,23 @@ const schedule = (overrides: Partial<CampaignSchedule>): CampaignSchedule => ({
   isLocalTime: false,
   ...overrides,
 });
+
+const UNIT = { HOURLY: 'hours', DAILY: 'days', WEEKLY: 'weeks', MONTHLY: 'months' } as const;
+
+/**
+ * The first run after `nominal` whose due time is after `now`, found the slow, obvious way: every run from the start
+ * (the start plus k periods in the schedule's zone), one by one.
+ */
+function stepThrough(s: CampaignSchedule, nominal: number, now: number): number {
+  const frequency = s.frequency as keyof typeof UNIT;
+  const zone = s.timezone ?? 'UTC';
+  const start = DateTime.fromMillis(s.startTime as number, { zone });
+  for (let k = 0; ; k += 1) {
+    const run = start.plus({ [UNIT[frequency]]: k });
+    const due = s.isLocalTime ? run.setZone('UTC+14', { keepLocalTime: true }).toMillis() : run.toMillis();
+    if (run.toMillis() > nominal && due > now) return due;
+  }
+}
 
 describe('RunPlan', () => {
   it('plans IMMEDIATE at creation, and nothing when the end comes before the start', () => {
@@ -40,6 +58,77 @@ describe('RunPlan', () => {
     expect(monthly.nextDueAfter(at('2026-01-31T09:00:00Z'), at('2026-01-31T09:00:00Z'))).toBe(
       at('2026-02-28T09:00:00Z'),
     );
+  });
+
+  it('catches up over a DST change or a short month without skipping a run still to come', () => {
+    // QA's cases: the clock at 2026-11-22T00:25Z, the start (the first run) before a DST change or in February.
+    const now = at('2026-11-22T00:25:00Z');
+    const paris = schedule({
+      startTime: at('2026-03-28T10:00:00+01:00'),
+      frequency: 'DAILY',
+      timezone: 'Europe/Paris',
+    });
+    expect(new RunPlan(paris, 0).nextDueAfter(paris.startTime as number, now)).toBe(
+      at('2026-11-22T09:00:00Z'),
+    );
+    const newYork = schedule({
+      startTime: at('2026-03-07T09:00:00-05:00'),
+      frequency: 'DAILY',
+      timezone: 'America/New_York',
+    });
+    expect(new RunPlan(newYork, 0).nextDueAfter(newYork.startTime as number, now)).toBe(
+      at('2026-11-22T14:00:00Z'),
+    );
+    const monthly = schedule({ startTime: at('2023-02-01T09:00:00Z'), frequency: 'MONTHLY' });
+    expect(new RunPlan(monthly, 0).nextDueAfter(monthly.startTime as number, now)).toBe(
+      at('2026-12-01T09:00:00Z'),
+    );
+    // The same path after a worker outage: the run due before the DST change starts late, the next is still tomorrow's.
+    expect(new RunPlan(paris, 0).nextDueAfter(at('2026-03-28T09:00:00Z'), at('2026-04-30T12:00:00Z'))).toBe(
+      at('2026-05-01T08:00:00Z'),
+    );
+  });
+
+  it('finds the same next run as stepping through every run, for any start, zone, frequency and gap', () => {
+    const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'Australia/Lord_Howe'];
+    const frequencies: CampaignFrequency[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'];
+    // Hours after the start; stepping through every run is slow, so hourly runs get the shorter gaps only.
+    const gaps = [0, 0.5, 1, 23, 24, 25, 24 * 9, 24 * 40, 24 * 200];
+    let checked = 0;
+    for (const timezone of zones)
+      for (const frequency of frequencies)
+        for (let day = 0; day < 365; day += frequency === 'HOURLY' ? 29 : 19) {
+          // Starts all over a year (each DST change is near some), at different times of day.
+          const startTime = at('2026-01-29T01:30:00Z') + day * 86_400_000 + (day % 24) * 3_600_000;
+          for (const isLocalTime of [false, true]) {
+            const s = schedule({ startTime, frequency, timezone, isLocalTime });
+            const plan = new RunPlan(s, 0);
+            for (const gap of gaps) {
+              if (frequency === 'HOURLY' && gap > 25) continue;
+              const now = startTime + gap * 3_600_000;
+              expect(
+                plan.nextDueAfter(startTime, now),
+                `${timezone} ${frequency} ${startTime} +${gap}h`,
+              ).toBe(stepThrough(s, startTime, now));
+              checked += 1;
+            }
+          }
+        }
+    expect(checked).toBeGreaterThan(2_000);
+  });
+
+  it('catches up over decades in a few steps', () => {
+    const hourly = schedule({
+      startTime: at('1950-06-01T09:00:00Z'),
+      frequency: 'HOURLY',
+      timezone: 'Europe/Paris',
+    });
+    const started = performance.now();
+    expect(new RunPlan(hourly, 0).nextDueAfter(hourly.startTime as number, at('2026-11-22T00:25:00Z'))).toBe(
+      at('2026-11-22T01:00:00Z'),
+    );
+    // Stepping through its 670,000 runs takes seconds.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('starts a local-time run when UTC+14 reaches the wall-clock time, and sends each endpoint at it in its zone', () => {

@@ -67,22 +67,9 @@ export class RunPlan {
 
   /** The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null. */
   nextDueAfter(nominal: number, now: number): number | null {
-    const period =
-      this.schedule.frequency in PERIOD ? PERIOD[this.schedule.frequency as keyof typeof PERIOD] : undefined;
-    if (!period) return null;
-    let k = 1;
-    let next = this.nth(nominal, k);
-    // Jump close to now first: a campaign whose worker was down for months does not step through every run.
-    const stepMs = this.nth(nominal, 1) - nominal;
-    if (stepMs > 0 && now - nominal > stepMs * 2) {
-      k = Math.max(1, Math.floor((now - nominal) / stepMs) - 1);
-      next = this.nth(nominal, k);
-    }
-    while (this.dueOf(next) <= now) {
-      k += 1;
-      next = this.nth(nominal, k);
-    }
-    return this.withinEnd(next) ? this.dueOf(next) : null;
+    if (!(this.schedule.frequency in PERIOD)) return null;
+    const next = this.firstRunWhere(nominal, (run) => this.dueOf(run) > now);
+    return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
   }
 
   /** When an endpoint in `endpointZone` gets the run at `nominal`: the same wall-clock time there, for local time. */
@@ -113,6 +100,29 @@ export class RunPlan {
     let until = local.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
     if (until.toMillis() <= at) until = until.plus({ days: 1 });
     return until.toMillis();
+  }
+
+  /**
+   * The first run after `nominal` (`nominal` plus k periods, k >= 1) for which `holds`; `holds` must be false up to
+   * some run and true from there on. Found by doubling k, then halving the range: a few dozen steps even after
+   * decades of hourly runs, where an estimate from one period's length (23 hours on a DST day, 28 days in February)
+   * could jump past runs still to come. Undefined when the runs leave the dates Luxon knows before `holds`.
+   */
+  private firstRunWhere(nominal: number, holds: (run: number) => boolean): number | undefined {
+    let below = 0;
+    let above = 1;
+    for (let run = this.nth(nominal, above); !holds(run); run = this.nth(nominal, above)) {
+      if (Number.isNaN(run)) return undefined;
+      below = above;
+      above *= 2;
+    }
+    // holds(nth(above)), and not holds(nth(below)) (or below is `nominal` itself).
+    while (above - below > 1) {
+      const middle = Math.floor((below + above) / 2);
+      if (holds(this.nth(nominal, middle))) above = middle;
+      else below = middle;
+    }
+    return this.nth(nominal, above);
   }
 
   private nth(nominal: number, k: number): number {
