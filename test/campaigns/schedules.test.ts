@@ -202,6 +202,37 @@ describeEachDatabase('campaign schedules with an adjustable clock, through the s
     }
   });
 
+  it('keeps a monthly campaign started on the 31st on the last day of each month', async () => {
+    const segmentId = await endpoints([{ id: 'a' }]);
+    // The next 31st before a shorter month, and the two months after it.
+    let day = DateTime.fromMillis(live.clock.now(), { zone: 'UTC' }).plus({ days: 1 }).startOf('day');
+    while (day.day !== 31 || day.plus({ months: 1 }).daysInMonth === 31) day = day.plus({ days: 1 });
+    const start = day.set({ hour: 10 });
+    const first = start.toMillis();
+    const second = start.plus({ months: 1 }).toMillis();
+    const third = start.plus({ months: 2 }).toMillis();
+    expect(new Date(third).getUTCDate()).toBe(31);
+    const created = await app.call('POST', '/campaigns', {
+      name: 'end of month',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      schedule: { startTime: start.toISO(), frequency: 'MONTHLY' },
+      holdoutPercent: 100,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    const nextRunAt = async () => (await app.call('GET', `/campaigns/${id}`)).body.nextRunAt;
+    expect(await nextRunAt()).toBe(new Date(first).toISOString());
+    moveTo(first);
+    await activitiesWhen(app, id, (i) => i.length === 1, 'the run on the 31st');
+    expect(await nextRunAt()).toBe(new Date(second).toISOString());
+    moveTo(second);
+    const items = await activitiesWhen(app, id, (i) => i.length === 2, 'the run at the short month’s end');
+    expect(items[0].scheduledStart).toBe(new Date(second).toISOString());
+    // Back on the 31st, not the day the short month ended on.
+    expect(await nextRunAt()).toBe(new Date(third).toISOString());
+  });
+
   it('runs a recurring campaign each period and honours the daily and total limits per endpoint', async () => {
     const segmentId = await endpoints([{ id: 'a' }, { id: 'b' }]);
     const created = await app.call('POST', '/campaigns', {

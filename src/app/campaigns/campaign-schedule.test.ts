@@ -89,6 +89,44 @@ describe('RunPlan', () => {
     );
   });
 
+  it('counts each run from the start, so a monthly run on the 31st comes back after a short month', () => {
+    const start = at('2026-01-31T10:00:00Z');
+    const plan = new RunPlan(schedule({ startTime: start, frequency: 'MONTHLY' }), start);
+    /** The nominal times of the runs after the first, as CampaignRunner.startDueRuns plans each from the one before. */
+    const runs = (p: RunPlan, count: number) => {
+      const nominals: string[] = [];
+      for (let due = p.firstDue() as number; nominals.length < count; ) {
+        due = p.nextDueAfter(p.nominalOf(due), due + 1000) as number;
+        nominals.push(new Date(p.nominalOf(due)).toISOString());
+      }
+      return nominals;
+    };
+    expect(runs(plan, 6)).toEqual([
+      '2026-02-28T10:00:00.000Z',
+      '2026-03-31T10:00:00.000Z',
+      '2026-04-30T10:00:00.000Z',
+      '2026-05-31T10:00:00.000Z',
+      '2026-06-30T10:00:00.000Z',
+      '2026-07-31T10:00:00.000Z',
+    ]);
+    // A next run planned from a drifted one (March 28) is back on the last day of the month.
+    expect(plan.nextDueAfter(at('2026-03-28T10:00:00Z'), at('2026-03-28T10:00:00Z'))).toBe(
+      at('2026-03-31T10:00:00Z'),
+    );
+    // In local time, in Paris across its DST change: 10:00 there on the last day of each month.
+    const paris = schedule({
+      startTime: at('2026-01-31T10:00:00+01:00'),
+      frequency: 'MONTHLY',
+      timezone: 'Europe/Paris',
+      isLocalTime: true,
+    });
+    expect(runs(new RunPlan(paris, 0), 3)).toEqual([
+      '2026-02-28T09:00:00.000Z',
+      '2026-03-31T08:00:00.000Z',
+      '2026-04-30T08:00:00.000Z',
+    ]);
+  });
+
   it('finds the same next run as stepping through every run, for any start, zone, frequency and gap', () => {
     const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'Australia/Lord_Howe'];
     const frequencies: CampaignFrequency[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'];

@@ -31,10 +31,11 @@ export function zoneName(zone: string | undefined): string | undefined {
 }
 
 /**
- * When each run happens. A run has a nominal time (the schedule's start, plus whole periods in the campaign's time
- * zone, so a daily run keeps its wall-clock time across daylight-saving changes) and a due time when the scheduler
- * starts it: the nominal time, or for local-time campaigns the moment the earliest time zone reaches its wall-clock
- * time.
+ * When each run happens. A run has a nominal time (the schedule's start plus k whole periods in the campaign's time
+ * zone, each counted from the start: a daily run keeps its wall-clock time across daylight-saving changes, a monthly
+ * run from the 31st is on the last day of shorter months and on the 31st again after them) and a due time when the
+ * scheduler starts it: the nominal time, or for local-time campaigns the moment the earliest time zone reaches its
+ * wall-clock time.
  *
  * @example
  * const plan = new RunPlan(schedule, createdAt);
@@ -65,10 +66,13 @@ export class RunPlan {
     return wall.setZone(this.zone, { keepLocalTime: true }).toMillis();
   }
 
-  /** The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null. */
+  /**
+   * The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null.
+   * `nominal` need not be a run of this plan (one planned before runs were counted from the start was not).
+   */
   nextDueAfter(nominal: number, now: number): number | null {
     if (!(this.schedule.frequency in PERIOD)) return null;
-    const next = this.firstRunWhere(nominal, (run) => this.dueOf(run) > now);
+    const next = this.firstRunWhere((run) => run > nominal && this.dueOf(run) > now);
     return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
   }
 
@@ -103,31 +107,33 @@ export class RunPlan {
   }
 
   /**
-   * The first run after `nominal` (`nominal` plus k periods, k >= 1) for which `holds`; `holds` must be false up to
-   * some run and true from there on. Found by doubling k, then halving the range: a few dozen steps even after
-   * decades of hourly runs, where an estimate from one period's length (23 hours on a DST day, 28 days in February)
-   * could jump past runs still to come. Undefined when the runs leave the dates Luxon knows before `holds`.
+   * The first run (the start plus k periods, k >= 0) for which `holds`; `holds` must be false up to some run and
+   * true from there on. Found by doubling k, then halving the range: a few dozen steps even after decades of hourly
+   * runs, where an estimate from one period's length (23 hours on a DST day, 28 days in February) could jump past
+   * runs still to come. Undefined when the runs leave the dates Luxon knows before `holds`.
    */
-  private firstRunWhere(nominal: number, holds: (run: number) => boolean): number | undefined {
+  private firstRunWhere(holds: (run: number) => boolean): number | undefined {
+    if (holds(this.start)) return this.start;
     let below = 0;
     let above = 1;
-    for (let run = this.nth(nominal, above); !holds(run); run = this.nth(nominal, above)) {
+    for (let run = this.nth(above); !holds(run); run = this.nth(above)) {
       if (Number.isNaN(run)) return undefined;
       below = above;
       above *= 2;
     }
-    // holds(nth(above)), and not holds(nth(below)) (or below is `nominal` itself).
+    // holds(nth(above)), and not holds(nth(below)).
     while (above - below > 1) {
       const middle = Math.floor((below + above) / 2);
-      if (holds(this.nth(nominal, middle))) above = middle;
+      if (holds(this.nth(middle))) above = middle;
       else below = middle;
     }
-    return this.nth(nominal, above);
+    return this.nth(above);
   }
 
-  private nth(nominal: number, k: number): number {
+  /** The start plus k periods: from the start each time, so a run clamped to a short month's end is not carried on. */
+  private nth(k: number): number {
     const period = PERIOD[this.schedule.frequency as keyof typeof PERIOD];
-    return DateTime.fromMillis(nominal, { zone: this.zone })
+    return DateTime.fromMillis(this.start, { zone: this.zone })
       .plus(Object.fromEntries(Object.entries(period).map(([unit, n]) => [unit, (n as number) * k])))
       .toMillis();
   }
