@@ -169,6 +169,52 @@ describe('RunPlan', () => {
     expect(performance.now() - started).toBeLessThan(500);
   });
 
+  it('keeps the run a campaign waits for when an update keeps its runs, and starts new runs after now', () => {
+    const weekly = schedule({ startTime: at('2026-11-20T09:00:00Z'), frequency: 'WEEKLY' });
+    const plan = new RunPlan(weekly, 0);
+    const now = at('2026-11-22T00:24:55Z');
+    const awaited = at('2026-11-27T09:00:00Z');
+    // QA's case: Nov 20's run is over and Nov 27's awaited; the same schedule (a new name, say) keeps it.
+    expect(plan.nextDueReplacing(plan, awaited, now)).toBe(awaited);
+    expect(new RunPlan({ ...weekly }, 0).nextDueReplacing(plan, awaited, now)).toBe(awaited);
+    // Overdue (the campaign was paused through it): still next, so it starts on resume as without the update.
+    expect(plan.nextDueReplacing(plan, awaited, at('2026-11-28T00:00:00Z'))).toBe(awaited);
+    // Only the end changed: the same runs, cut by the new end.
+    const endingSooner = new RunPlan({ ...weekly, endTime: at('2026-11-27T00:00:00Z') }, 0);
+    expect(endingSooner.nextDueReplacing(plan, awaited, now)).toBeNull();
+    // None was left (the old end had come): a later end adds the runs after now.
+    expect(plan.nextDueReplacing(endingSooner, null, at('2026-11-28T00:00:00Z'))).toBe(
+      at('2026-12-04T09:00:00Z'),
+    );
+    // New runs: the first one after now, or the new start.
+    const daily = new RunPlan({ ...weekly, frequency: 'DAILY' }, 0);
+    expect(daily.nextDueReplacing(plan, awaited, now)).toBe(at('2026-11-22T09:00:00Z'));
+    const later = new RunPlan({ ...weekly, startTime: at('2026-12-01T09:00:00Z') }, 0);
+    expect(later.nextDueReplacing(plan, awaited, now)).toBe(at('2026-12-01T09:00:00Z'));
+    const paris = new RunPlan({ ...weekly, timezone: 'Europe/Paris' }, 0);
+    expect(paris.nextDueReplacing(plan, awaited, at('2026-11-28T00:00:00Z'))).toBe(
+      at('2026-12-04T09:00:00Z'),
+    );
+    const once = new RunPlan({ ...weekly, frequency: 'ONCE' }, 0);
+    expect(once.nextDueReplacing(plan, awaited, now)).toBeNull();
+    expect(later.nextDueReplacing(once, null, now)).toBe(at('2026-12-01T09:00:00Z'));
+    expect(once.nextDueReplacing(once, null, now)).toBeNull();
+    const onceMore = new RunPlan({ ...weekly, frequency: 'ONCE', startTime: at('2026-12-01T09:00:00Z') }, 0);
+    expect(onceMore.nextDueReplacing(plan, awaited, now)).toBe(at('2026-12-01T09:00:00Z'));
+    // In local time: the awaited due time (10:00, Paris's wall-clock time, in UTC+14) maps back to the same run.
+    const local = new RunPlan({ ...weekly, isLocalTime: true, timezone: 'Europe/Paris' }, 0);
+    const localDue = at('2026-11-26T20:00:00Z');
+    expect(local.nextDueReplacing(local, localDue, now)).toBe(localDue);
+    // A zone written another way is the same zone.
+    const offset = (timezone: string) => new RunPlan({ ...weekly, timezone }, 0);
+    expect(offset('UTC+01').nextDueReplacing(offset('UTC+1'), awaited, now)).toBe(awaited);
+    // An awaited time off the schedule (Mar 28, planned by drifting monthly runs) is back on it.
+    const monthly = new RunPlan(schedule({ startTime: at('2026-01-31T10:00:00Z'), frequency: 'MONTHLY' }), 0);
+    expect(monthly.nextDueReplacing(monthly, at('2026-03-28T10:00:00Z'), at('2026-03-01T00:00:00Z'))).toBe(
+      at('2026-03-31T10:00:00Z'),
+    );
+  });
+
   it('starts a local-time run when UTC+14 reaches the wall-clock time, and sends each endpoint at it in its zone', () => {
     const plan = new RunPlan(schedule({ startTime: at('2026-11-21T09:00:00Z'), isLocalTime: true }), 0);
     const due = plan.firstDue() as number;

@@ -68,11 +68,25 @@ export class RunPlan {
 
   /**
    * The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null.
-   * `nominal` need not be a run of this plan (one planned before runs were counted from the start was not).
+   * `nominal` need not be a run of this plan (one planned before runs were counted from the start was not). A
+   * schedule that does not recur has its start as its only run.
    */
   nextDueAfter(nominal: number, now: number): number | null {
-    if (!(this.schedule.frequency in PERIOD)) return null;
     const next = this.firstRunWhere((run) => run > nominal && this.dueOf(run) > now);
+    return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
+  }
+
+  /**
+   * The next run once this plan replaces `previous` in a campaign that has run and was waiting for the run due at
+   * `awaited` (null: none was left). With the same runs (only the end time, or nothing in the schedule, changed),
+   * the awaited run stays next, even when overdue (a paused campaign's): an update neither runs a period again nor
+   * loses one. With other runs, the first one due after `now` (the start, if later).
+   */
+  nextDueReplacing(previous: RunPlan, awaited: number | null, now: number): number | null {
+    if (awaited === null || !this.sameRunsAs(previous))
+      return this.nextDueAfter(Number.NEGATIVE_INFINITY, now);
+    const nominal = this.nominalOf(awaited);
+    const next = this.firstRunWhere((run) => run >= nominal);
     return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
   }
 
@@ -107,13 +121,15 @@ export class RunPlan {
   }
 
   /**
-   * The first run (the start plus k periods, k >= 0) for which `holds`; `holds` must be false up to some run and
-   * true from there on. Found by doubling k, then halving the range: a few dozen steps even after decades of hourly
-   * runs, where an estimate from one period's length (23 hours on a DST day, 28 days in February) could jump past
-   * runs still to come. Undefined when the runs leave the dates Luxon knows before `holds`.
+   * The first run (the start plus k periods, k >= 0; only the start when not recurring) for which `holds`; `holds`
+   * must be false up to some run and true from there on. Found by doubling k, then halving the range: a few dozen
+   * steps even after decades of hourly runs, where an estimate from one period's length (23 hours on a DST day, 28
+   * days in February) could jump past runs still to come. Undefined when there is none (or none in the dates Luxon
+   * knows).
    */
   private firstRunWhere(holds: (run: number) => boolean): number | undefined {
     if (holds(this.start)) return this.start;
+    if (!(this.schedule.frequency in PERIOD)) return undefined;
     let below = 0;
     let above = 1;
     for (let run = this.nth(above); !holds(run); run = this.nth(above)) {
@@ -136,6 +152,16 @@ export class RunPlan {
     return DateTime.fromMillis(this.start, { zone: this.zone })
       .plus(Object.fromEntries(Object.entries(period).map(([unit, n]) => [unit, (n as number) * k])))
       .toMillis();
+  }
+
+  /** Whether both plans have the same runs at the same due times (their end times aside). */
+  private sameRunsAs(other: RunPlan): boolean {
+    return (
+      this.start === other.start &&
+      this.zone === other.zone &&
+      this.schedule.frequency === other.schedule.frequency &&
+      this.schedule.isLocalTime === other.schedule.isLocalTime
+    );
   }
 
   private dueOf(nominal: number): number {
