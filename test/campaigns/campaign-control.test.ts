@@ -4,6 +4,7 @@ import { describeEachDatabase } from '../helpers/test-database.js';
 import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) => {
   let live: LiveHerald;
@@ -125,6 +126,64 @@ describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) 
     // The messages stay in the ledger; the template is free again.
     expect((await app.call('GET', `/messages?campaignId=${id}`)).body.items).toHaveLength(10);
     expect((await app.call('DELETE', `/templates/${templateId}`)).status).toBe(204);
+  });
+
+  it('keeps a recurring campaign’s next run when a change keeps its schedule; a new schedule starts after now', async () => {
+    // Started two days ago: the first run starts at once (late), the next is a week after the start.
+    const start = Math.floor((live.clock.now() - 2 * DAY) / 1000) * 1000;
+    const body = {
+      name: 'weekly',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      schedule: { startTime: new Date(start).toISOString(), frequency: 'WEEKLY' },
+      holdoutPercent: 100,
+    };
+    const created = await app.call('POST', '/campaigns', body);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    const completed = (n: number) =>
+      activitiesWhen(app, id, (i) => i.length === n && i[0].state === 'COMPLETED', `${n} runs`);
+    await completed(1);
+    const second = new Date(start + 7 * DAY).toISOString();
+    expect((await app.call('GET', `/campaigns/${id}`)).body).toMatchObject({
+      state: 'PENDING_NEXT_RUN',
+      runs: 1,
+      nextRunAt: second,
+    });
+
+    // QA's case: the same schedule under a new name (it was moved to now + 7 days).
+    const renamed = await app.call('PUT', `/campaigns/${id}`, { ...body, name: 'weekly digest' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body).toMatchObject({ version: 2, state: 'PENDING_NEXT_RUN', nextRunAt: second });
+
+    // Paused through the second run and changed meanwhile: the run is still next and starts on resume, as it does
+    // without a change; the one after is a week later.
+    expect((await app.call('POST', `/campaigns/${id}/pause`)).body.state).toBe('PAUSED');
+    live.clock.advance(start + 7 * DAY + HOUR - live.clock.now());
+    const whilePaused = await app.call('PUT', `/campaigns/${id}`, { ...body, name: 'weekly digest, v3' });
+    expect(whilePaused.body).toMatchObject({ version: 3, state: 'PAUSED', nextRunAt: second });
+    expect((await app.call('POST', `/campaigns/${id}/resume`)).body.state).toBe('PENDING_NEXT_RUN');
+    const [run] = await completed(2);
+    expect(run.scheduledStart).toBe(second);
+    expect((await app.call('GET', `/campaigns/${id}`)).body.nextRunAt).toBe(
+      new Date(start + 14 * DAY).toISOString(),
+    );
+
+    // A new schedule: its first run after now (daily from the same start: within a day).
+    const now = live.clock.now();
+    const daily = await app.call('PUT', `/campaigns/${id}`, {
+      ...body,
+      schedule: { ...body.schedule, frequency: 'DAILY' },
+    });
+    expect(daily.status, JSON.stringify(daily.body)).toBe(200);
+    const nextDaily = start + Math.floor((now - start) / DAY + 1) * DAY;
+    expect(daily.body.nextRunAt).toBe(new Date(nextDaily).toISOString());
+    // The same runs ending before the next one: none is left.
+    const ending = await app.call('PUT', `/campaigns/${id}`, {
+      ...body,
+      schedule: { ...body.schedule, frequency: 'DAILY', endTime: new Date(nextDaily - 1000).toISOString() },
+    });
+    expect(ending.body).toMatchObject({ state: 'COMPLETED', nextRunAt: null });
   });
 
   it('cancels a recurring campaign for good: no next run is shown, none starts', async () => {

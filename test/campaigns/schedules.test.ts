@@ -6,6 +6,19 @@ import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages }
 
 const HOUR = 3_600_000;
 
+/** The first run of `schedule` (its start plus whole periods in its zone) after `now`, stepping through them all. */
+function firstRunAfter(
+  schedule: { startTime: string; frequency: 'DAILY' | 'MONTHLY' | 'WEEKLY'; timezone?: string },
+  now: number,
+): string {
+  const start = DateTime.fromISO(schedule.startTime, { zone: schedule.timezone ?? 'UTC' });
+  const unit = ({ DAILY: 'days', WEEKLY: 'weeks', MONTHLY: 'months' } as const)[schedule.frequency];
+  for (let k = 0; ; k += 1) {
+    const run = start.plus({ [unit]: k });
+    if (run.toMillis() > now) return new Date(run.toMillis()).toISOString();
+  }
+}
+
 describeEachDatabase('campaign schedules with an adjustable clock, through the sandbox', (db) => {
   let live: LiveHerald;
   let app: CampaignApp;
@@ -158,6 +171,66 @@ describeEachDatabase('campaign schedules with an adjustable clock, through the s
     );
     expect(message?.at).toBeGreaterThanOrEqual(end.startOf('minute').toMillis());
     await activitiesWhen(app, created.body.id, (i) => i[0]?.state === 'COMPLETED', 'the run to complete');
+  });
+
+  it('plans the run after a late one across DST changes and short months without skipping any still to come', async () => {
+    const segmentId = await endpoints([{ id: 'a' }]);
+    // QA's cases: started before a DST change (Paris, New York) or in February, so the first run starts at once
+    // (late) and the next must be the first one after now (9 days later for Paris, 14 months for February).
+    const schedules = [
+      { startTime: '2026-03-28T10:00:00+01:00', frequency: 'DAILY', timezone: 'Europe/Paris' },
+      { startTime: '2026-03-07T09:00:00-05:00', frequency: 'DAILY', timezone: 'America/New_York' },
+      { startTime: '2023-02-01T09:00:00Z', frequency: 'MONTHLY' },
+    ] as const;
+    for (const schedule of schedules) {
+      const before = live.clock.now();
+      const created = await app.call('POST', '/campaigns', {
+        name: `${schedule.frequency} from ${schedule.startTime}`,
+        segmentId,
+        message: { channelType: 'WHATSAPP', templateId },
+        schedule,
+        holdoutPercent: 100,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const [run] = await activitiesWhen(app, created.body.id, (i) => i.length === 1, 'the late first run');
+      expect(run.scheduledStart).toBe(new Date(schedule.startTime).toISOString());
+      const { body } = await app.call('GET', `/campaigns/${created.body.id}`);
+      // A run may have come due while the first one started.
+      expect([firstRunAfter(schedule, before), firstRunAfter(schedule, live.clock.now())]).toContain(
+        body.nextRunAt,
+      );
+    }
+  });
+
+  it('keeps a monthly campaign started on the 31st on the last day of each month', async () => {
+    const segmentId = await endpoints([{ id: 'a' }]);
+    // The next 31st before a shorter month, and the two months after it.
+    let day = DateTime.fromMillis(live.clock.now(), { zone: 'UTC' }).plus({ days: 1 }).startOf('day');
+    while (day.day !== 31 || day.plus({ months: 1 }).daysInMonth === 31) day = day.plus({ days: 1 });
+    const start = day.set({ hour: 10 });
+    const first = start.toMillis();
+    const second = start.plus({ months: 1 }).toMillis();
+    const third = start.plus({ months: 2 }).toMillis();
+    expect(new Date(third).getUTCDate()).toBe(31);
+    const created = await app.call('POST', '/campaigns', {
+      name: 'end of month',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId },
+      schedule: { startTime: start.toISO(), frequency: 'MONTHLY' },
+      holdoutPercent: 100,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    const nextRunAt = async () => (await app.call('GET', `/campaigns/${id}`)).body.nextRunAt;
+    expect(await nextRunAt()).toBe(new Date(first).toISOString());
+    moveTo(first);
+    await activitiesWhen(app, id, (i) => i.length === 1, 'the run on the 31st');
+    expect(await nextRunAt()).toBe(new Date(second).toISOString());
+    moveTo(second);
+    const items = await activitiesWhen(app, id, (i) => i.length === 2, 'the run at the short month’s end');
+    expect(items[0].scheduledStart).toBe(new Date(second).toISOString());
+    // Back on the 31st, not the day the short month ended on.
+    expect(await nextRunAt()).toBe(new Date(third).toISOString());
   });
 
   it('runs a recurring campaign each period and honours the daily and total limits per endpoint', async () => {

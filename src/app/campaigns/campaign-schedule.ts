@@ -31,10 +31,11 @@ export function zoneName(zone: string | undefined): string | undefined {
 }
 
 /**
- * When each run happens. A run has a nominal time (the schedule's start, plus whole periods in the campaign's time
- * zone, so a daily run keeps its wall-clock time across daylight-saving changes) and a due time when the scheduler
- * starts it: the nominal time, or for local-time campaigns the moment the earliest time zone reaches its wall-clock
- * time.
+ * When each run happens. A run has a nominal time (the schedule's start plus k whole periods in the campaign's time
+ * zone, each counted from the start: a daily run keeps its wall-clock time across daylight-saving changes, a monthly
+ * run from the 31st is on the last day of shorter months and on the 31st again after them) and a due time when the
+ * scheduler starts it: the nominal time, or for local-time campaigns the moment the earliest time zone reaches its
+ * wall-clock time.
  *
  * @example
  * const plan = new RunPlan(schedule, createdAt);
@@ -65,24 +66,28 @@ export class RunPlan {
     return wall.setZone(this.zone, { keepLocalTime: true }).toMillis();
   }
 
-  /** The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null. */
+  /**
+   * The first run after the one at `nominal` whose due time is after `now` (missed runs are skipped); or null.
+   * `nominal` need not be a run of this plan (one planned before runs were counted from the start was not). A
+   * schedule that does not recur has its start as its only run.
+   */
   nextDueAfter(nominal: number, now: number): number | null {
-    const period =
-      this.schedule.frequency in PERIOD ? PERIOD[this.schedule.frequency as keyof typeof PERIOD] : undefined;
-    if (!period) return null;
-    let k = 1;
-    let next = this.nth(nominal, k);
-    // Jump close to now first: a campaign whose worker was down for months does not step through every run.
-    const stepMs = this.nth(nominal, 1) - nominal;
-    if (stepMs > 0 && now - nominal > stepMs * 2) {
-      k = Math.max(1, Math.floor((now - nominal) / stepMs) - 1);
-      next = this.nth(nominal, k);
-    }
-    while (this.dueOf(next) <= now) {
-      k += 1;
-      next = this.nth(nominal, k);
-    }
-    return this.withinEnd(next) ? this.dueOf(next) : null;
+    const next = this.firstRunWhere((run) => run > nominal && this.dueOf(run) > now);
+    return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
+  }
+
+  /**
+   * The next run once this plan replaces `previous` in a campaign that has run and was waiting for the run due at
+   * `awaited` (null: none was left). With the same runs (only the end time, or nothing in the schedule, changed),
+   * the awaited run stays next, even when overdue (a paused campaign's): an update neither runs a period again nor
+   * loses one. With other runs, the first one due after `now` (the start, if later).
+   */
+  nextDueReplacing(previous: RunPlan, awaited: number | null, now: number): number | null {
+    if (awaited === null || !this.sameRunsAs(previous))
+      return this.nextDueAfter(Number.NEGATIVE_INFINITY, now);
+    const nominal = this.nominalOf(awaited);
+    const next = this.firstRunWhere((run) => run >= nominal);
+    return next !== undefined && this.withinEnd(next) ? this.dueOf(next) : null;
   }
 
   /** When an endpoint in `endpointZone` gets the run at `nominal`: the same wall-clock time there, for local time. */
@@ -115,11 +120,48 @@ export class RunPlan {
     return until.toMillis();
   }
 
-  private nth(nominal: number, k: number): number {
+  /**
+   * The first run (the start plus k periods, k >= 0; only the start when not recurring) for which `holds`; `holds`
+   * must be false up to some run and true from there on. Found by doubling k, then halving the range: a few dozen
+   * steps even after decades of hourly runs, where an estimate from one period's length (23 hours on a DST day, 28
+   * days in February) could jump past runs still to come. Undefined when there is none (or none in the dates Luxon
+   * knows).
+   */
+  private firstRunWhere(holds: (run: number) => boolean): number | undefined {
+    if (holds(this.start)) return this.start;
+    if (!(this.schedule.frequency in PERIOD)) return undefined;
+    let below = 0;
+    let above = 1;
+    for (let run = this.nth(above); !holds(run); run = this.nth(above)) {
+      if (Number.isNaN(run)) return undefined;
+      below = above;
+      above *= 2;
+    }
+    // holds(nth(above)), and not holds(nth(below)).
+    while (above - below > 1) {
+      const middle = Math.floor((below + above) / 2);
+      if (holds(this.nth(middle))) above = middle;
+      else below = middle;
+    }
+    return this.nth(above);
+  }
+
+  /** The start plus k periods: from the start each time, so a run clamped to a short month's end is not carried on. */
+  private nth(k: number): number {
     const period = PERIOD[this.schedule.frequency as keyof typeof PERIOD];
-    return DateTime.fromMillis(nominal, { zone: this.zone })
+    return DateTime.fromMillis(this.start, { zone: this.zone })
       .plus(Object.fromEntries(Object.entries(period).map(([unit, n]) => [unit, (n as number) * k])))
       .toMillis();
+  }
+
+  /** Whether both plans have the same runs at the same due times (their end times aside). */
+  private sameRunsAs(other: RunPlan): boolean {
+    return (
+      this.start === other.start &&
+      this.zone === other.zone &&
+      this.schedule.frequency === other.schedule.frequency &&
+      this.schedule.isLocalTime === other.schedule.isLocalTime
+    );
   }
 
   private dueOf(nominal: number): number {

@@ -89,8 +89,9 @@ export async function createCampaign(
 }
 
 /**
- * Replaces the definition (version + 1). Refused while a run is still being fanned out (pause or wait); the next
- * run is planned again from the new schedule.
+ * Replaces the definition (version + 1). Refused while a run is still being fanned out (pause or wait). The next
+ * run is planned again from the new schedule: before the first run, its start; after, the run the campaign waits
+ * for when the runs stay the same (`RunPlan.nextDueReplacing`), else the new schedule's first run still to come.
  */
 export async function updateCampaign(
   deps: CampaignDeps,
@@ -128,7 +129,12 @@ export async function updateCampaign(
   } else if (current.runs === 0) {
     nextRunAt = plan.firstDue();
   } else {
-    nextRunAt = plan.nextDueAfter(Math.min(now, plan.nominalOf(current.nextRunAt ?? now)), now);
+    // Planned from the run the campaign waits for, not from now: keeping the schedule keeps that run.
+    nextRunAt = plan.nextDueReplacing(
+      new RunPlan(current.schedule, current.createdAt),
+      current.nextRunAt,
+      now,
+    );
     if (nextRunAt === null && current.state === 'PENDING_NEXT_RUN') state = 'COMPLETED';
   }
   const saved: Campaign = { ...next, nextRunAt, state };
