@@ -56,10 +56,8 @@ export async function compileCampaign(deps: CompileDeps, campaign: Campaign): Pr
       field,
     );
     const channelType = treatment.message.channelType;
-    const channel = await deps.directory.resolve(
-      campaign.appId,
-      channelType,
-      channelId ?? treatment.message.channelId,
+    const channel = await within(field, () =>
+      deps.directory.resolve(campaign.appId, channelType, channelId ?? treatment.message.channelId),
     );
     const provider = deps.directory.provider(channel.provider);
     if (provider.contentKinds && !provider.contentKinds.includes(builder.contentKind)) {
@@ -142,4 +140,20 @@ async function compileMessage(
       field,
     ),
   };
+}
+
+/**
+ * Runs `resolve`, putting the treatment's path before the field of a 4xx it throws: the directory names
+ * `channelId` or `channelType`, the caller needs `treatments[1].message.channelId`, as template errors give.
+ */
+async function within<T>(field: string, resolve: () => Promise<T>): Promise<T> {
+  try {
+    return await resolve();
+  } catch (error) {
+    if (!(error instanceof HeraldError) || error.field === undefined || error.status >= 500) throw error;
+    throw new HeraldError(error.code, `${field}.${error.field}: ${error.message}`, {
+      field: `${field}.${error.field}`,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
 }
