@@ -5,6 +5,7 @@ import type {
   CustomCampaignMessage,
 } from '../../domain/campaign.js';
 import { HeraldError } from '../../domain/errors.js';
+import { managedChannelId } from '../../domain/managed-channel.js';
 import type { CampaignQueueControl } from '../../ports/campaign-queue-control.js';
 import type { CampaignStore } from '../../ports/campaign-store.js';
 import type { ChannelStore } from '../../ports/channel-store.js';
@@ -15,7 +16,7 @@ import type { TemplateStore } from '../../ports/template-store.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
 import { type ConfigureChannelDeps, configureChannel } from '../channels/configure-channel.js';
 import { RunPlan } from './campaign-schedule.js';
-import { compileCampaign, managedChannelId } from './compile-campaign.js';
+import { compileCampaign } from './compile-campaign.js';
 
 /** Custom channels a campaign manages send this fast unless the campaign sets its own pace. */
 const MANAGED_CHANNEL_RATE = 1_000;
@@ -328,6 +329,7 @@ async function configureManagedChannels(
             ? { deliveryUri: message.deliveryUri }
             : { functionName: message.functionName },
         limits: { messagesPerSecond: campaign.limits.messagesPerSecond ?? MANAGED_CHANNEL_RATE },
+        managed: true,
       });
     } catch (error) {
       if (error instanceof HeraldError && error.field) {

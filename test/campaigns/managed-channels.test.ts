@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
+import { describeEachDatabase } from '../helpers/test-database.js';
+import { type CampaignApp, campaignApp } from './campaign-harness.js';
+
+/**
+ * The custom channels a campaign manages for its `deliveryUri` or `functionName` (`campaign-<id>-<treatment>`):
+ * they hold the campaign's receiver and its sealed headers, so they change only with a campaign that was saved,
+ * go away with what no longer uses them, and carry nothing but their campaign's messages.
+ */
+describeEachDatabase('channels a campaign manages', (db) => {
+  let live: LiveHerald;
+  let app: CampaignApp;
+  beforeEach(async () => {
+    live = await startLiveHerald(db());
+    // A WhatsApp channel ("wa") and no custom channel of the app's own.
+    app = await campaignApp(live);
+  });
+  afterEach(() => live.stop());
+
+  const receiver = async (id: string, authorization?: string) =>
+    (
+      await live.call('POST', '/sandbox/custom/_control/receivers', {
+        body: { id, ...(authorization ? { authorization } : {}) },
+      })
+    ).body as { id: string; deliveryUri: string };
+  const batches = async (id: string) =>
+    (await live.call('GET', `/sandbox/custom/_control/receivers/${id}/batches`)).body.items as {
+      endpointIds: string[];
+    }[];
+  const audience = async (n: number) => {
+    const items = Array.from({ length: n }, (_, i) => ({
+      id: `ep-${i}`,
+      channelType: 'CUSTOM',
+      address: `user-${i}@example.com`,
+    }));
+    expect((await app.call('PUT', '/endpoints', { items })).status).toBe(200);
+    return (await app.call('POST', '/segments', { name: 'all' })).body.id as string;
+  };
+  const custom = (target: Record<string, unknown>) => ({
+    channelType: 'CUSTOM',
+    endpointTypes: ['CUSTOM'],
+    data: '{}',
+    ...target,
+  });
+  const channelIds = async () =>
+    ((await app.call('GET', '/channels')).body.items as { id: string }[]).map((c) => c.id);
+
+  it('never sends anything but its campaign’s messages: no default channel, not nameable elsewhere', async () => {
+    const secret = await receiver('r-secret', 'Bearer s3cret');
+    const segmentId = await audience(1);
+    const created = await app.call('POST', '/campaigns', {
+      name: 'private receiver',
+      segmentId,
+      message: custom({ deliveryUri: secret.deliveryUri, headers: { authorization: 'Bearer s3cret' } }),
+      schedule: { startTime: new Date(live.clock.now() + 3_600_000).toISOString() },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const managed = `campaign-${created.body.id}-0`;
+
+    // The app has no custom channel of its own: a direct send is refused as without any.
+    const direct = await app.call('POST', '/messages', { channelType: 'CUSTOM', to: 'custom-1', text: 'hi' });
+    expect(direct.status, JSON.stringify(direct.body)).toBe(422);
+    expect(direct.body.error).toMatchObject({ code: 'HERALD_CHANNEL_NOT_CONFIGURED', field: 'channelType' });
+    // Naming it is refused too, in a send and in another campaign.
+    const named = await app.call('POST', '/messages', {
+      channelType: 'CUSTOM',
+      channelId: managed,
+      to: 'custom-1',
+      text: 'hi',
+    });
+    expect(named.status, JSON.stringify(named.body)).toBe(422);
+    expect(named.body.error).toMatchObject({ code: 'HERALD_CHANNEL_NOT_CONFIGURED', field: 'channelId' });
+    const borrowing = await app.call('POST', '/campaigns', {
+      name: 'borrowing',
+      segmentId,
+      message: custom({ channelId: managed }),
+    });
+    expect(borrowing.status, JSON.stringify(borrowing.body)).toBe(422);
+    expect(borrowing.body.error).toMatchObject({
+      code: 'HERALD_CHANNEL_NOT_CONFIGURED',
+      field: 'message.channelId',
+    });
+    // Its id cannot be taken over through the channels API either.
+    const takeover = await app.call('PUT', `/channels/${managed}`, {
+      provider: 'custom',
+      sender: { name: 'mine' },
+      credentials: {},
+      options: { deliveryUri: secret.deliveryUri },
+    });
+    expect(takeover.status, JSON.stringify(takeover.body)).toBe(400);
+    expect(takeover.body.error).toMatchObject({ code: 'HERALD_VALIDATION_FAILED', field: 'channelId' });
+    expect(await channelIds()).toEqual([managed, 'wa']);
+    expect((await app.call('GET', `/channels/${managed}`)).body.options).toMatchObject({
+      deliveryUri: secret.deliveryUri,
+    });
+
+    // With a custom channel of the app's own, direct sends use it, though the campaign's sorts first.
+    const own = await receiver('r-own');
+    const put = await app.call('PUT', '/channels/custom', {
+      provider: 'custom',
+      sender: { name: 'own' },
+      credentials: {},
+      options: { deliveryUri: own.deliveryUri },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const sent = await app.call('POST', '/messages', { channelType: 'CUSTOM', to: 'custom-1', text: 'hi' });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    const message = await eventually(async () => {
+      const got = await app.call('GET', `/messages/${sent.body.messageId}`);
+      return got.body.status === 'sent' ? got.body : undefined;
+    }, 'the direct message to be sent');
+    expect(message.channelId).toBe('custom');
+    expect(await batches('r-own')).toHaveLength(1);
+    expect(await batches('r-secret')).toEqual([]);
+  });
+});
