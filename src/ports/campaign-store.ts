@@ -5,6 +5,7 @@ import type {
   CampaignState,
   FanOutProgress,
 } from '../domain/campaign.js';
+import type { StoredChannel } from './channel-store.js';
 
 /**
  * Campaigns and their runs (activities), with the conditional updates that let several worker processes share the
@@ -21,9 +22,13 @@ import type {
  * }
  */
 export interface CampaignStore {
-  create(campaign: Campaign): Promise<void>;
-  /** Replaces the definition when `expectedVersion` is current; false otherwise. */
-  update(campaign: Campaign, expectedVersion: number): Promise<boolean>;
+  /** Creates the campaign and the channels it manages (`campaign-<id>-<treatment>`) in one transaction. */
+  create(campaign: Campaign, channels?: readonly StoredChannel[]): Promise<void>;
+  /**
+   * Replaces the definition when `expectedVersion` is current, and in the same transaction puts the channels the
+   * new version manages; false, with nothing changed, otherwise.
+   */
+  update(campaign: Campaign, expectedVersion: number, channels?: readonly StoredChannel[]): Promise<boolean>;
   get(appId: string, campaignId: string): Promise<Campaign | undefined>;
   list(appId: string, page: { limit: number; afterId?: string }): Promise<Campaign[]>;
   /** Deletes the campaign and its activities; false when absent. */

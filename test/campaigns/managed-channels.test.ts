@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
-import { type CampaignApp, campaignApp } from './campaign-harness.js';
+import { activitiesWhen, type CampaignApp, campaignApp } from './campaign-harness.js';
 
 /**
  * The custom channels a campaign manages for its `deliveryUri` or `functionName` (`campaign-<id>-<treatment>`):
@@ -45,6 +45,94 @@ describeEachDatabase('channels a campaign manages', (db) => {
   });
   const channelIds = async () =>
     ((await app.call('GET', '/channels')).body.items as { id: string }[]).map((c) => c.id);
+
+  it('changes nothing when a PUT is refused: the run goes to the saved receiver, with its header', async () => {
+    const good = await receiver('r-good', 'Bearer g00d');
+    const other = await receiver('r-other');
+    const segmentId = await audience(3);
+    const created = await app.call('POST', '/campaigns', {
+      name: 'cp',
+      segmentId,
+      message: custom({ deliveryUri: good.deliveryUri, headers: { authorization: 'Bearer g00d' } }),
+      schedule: { startTime: new Date(live.clock.now() + 45_000).toISOString() },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+
+    // The second treatment names a channel that does not exist: refused after the first one's receiver passed.
+    const missing = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'cp',
+      segmentId,
+      treatments: [
+        { sizePercent: 50, message: custom({ deliveryUri: other.deliveryUri }) },
+        { sizePercent: 50, message: custom({ channelId: 'nope' }) },
+      ],
+      schedule: { startTime: new Date(live.clock.now() + 45_000).toISOString() },
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error).toMatchObject({
+      code: 'HERALD_CHANNEL_NOT_CONFIGURED',
+      field: 'treatments[1].message.channelId',
+    });
+    // The second treatment's receiver fails Pinpoint's HEAD check (404).
+    const unreachable = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'cp',
+      segmentId,
+      treatments: [
+        { sizePercent: 50, message: custom({ deliveryUri: other.deliveryUri }) },
+        { sizePercent: 50, message: custom({ deliveryUri: `${live.url}/sandbox/custom/receivers/nobody` }) },
+      ],
+      schedule: { startTime: new Date(live.clock.now() + 45_000).toISOString() },
+    });
+    expect(unreachable.status).toBe(422);
+    expect(unreachable.body.error).toMatchObject({
+      code: 'HERALD_CHANNEL_CREDENTIALS_REJECTED',
+      field: 'treatments[1].message.deliveryUri',
+    });
+
+    const after = await app.call('GET', `/campaigns/${id}`);
+    expect(after.body).toMatchObject({
+      version: 1,
+      treatments: [{ message: { deliveryUri: good.deliveryUri } }],
+    });
+    expect(await channelIds()).toEqual([`campaign-${id}-0`, 'wa']);
+    const channel = await app.call('GET', `/channels/campaign-${id}-0`);
+    expect(channel.body.options).toMatchObject({ deliveryUri: good.deliveryUri });
+
+    live.clock.advance(60_000);
+    const [run] = await activitiesWhen(app, id, (i) => i[0]?.state === 'COMPLETED', 'the run');
+    // The saved receiver got every message, with its authorization header (it refuses any without).
+    expect(run).toMatchObject({ queued: 3, sent: 3, failed: {} });
+    expect((await batches('r-good')).flatMap((b) => b.endpointIds).sort()).toEqual(['ep-0', 'ep-1', 'ep-2']);
+    expect(await batches('r-other')).toEqual([]);
+  });
+
+  it('leaves no channel behind when a create is refused', async () => {
+    const good = await receiver('r-good');
+    const segmentId = await audience(1);
+    const refusals = [
+      [custom({ functionName: 'notregistered' }), 'treatments[1].message.functionName'],
+      [
+        custom({ deliveryUri: `${live.url}/sandbox/custom/receivers/nobody` }),
+        'treatments[1].message.deliveryUri',
+      ],
+      [custom({ channelId: 'nope' }), 'treatments[1].message.channelId'],
+    ] as const;
+    for (const [second, field] of refusals) {
+      const refused = await app.call('POST', '/campaigns', {
+        name: 'x',
+        segmentId,
+        treatments: [
+          { sizePercent: 50, message: custom({ deliveryUri: good.deliveryUri }) },
+          { sizePercent: 50, message: second },
+        ],
+      });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+      expect(refused.body.error.field).toBe(field);
+    }
+    expect(await channelIds()).toEqual(['wa']);
+    expect((await app.call('GET', '/campaigns')).body.items).toEqual([]);
+  });
 
   it('never sends anything but its campaign’s messages: no default channel, not nameable elsewhere', async () => {
     const secret = await receiver('r-secret', 'Bearer s3cret');

@@ -8,13 +8,13 @@ import { HeraldError } from '../../domain/errors.js';
 import { managedChannelId } from '../../domain/managed-channel.js';
 import type { CampaignQueueControl } from '../../ports/campaign-queue-control.js';
 import type { CampaignStore } from '../../ports/campaign-store.js';
-import type { ChannelStore } from '../../ports/channel-store.js';
+import type { ChannelStore, StoredChannel } from '../../ports/channel-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { SegmentStore } from '../../ports/segment-store.js';
 import type { TemplateStore } from '../../ports/template-store.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
-import { type ConfigureChannelDeps, configureChannel } from '../channels/configure-channel.js';
+import { type ConfigureChannelDeps, prepareChannel } from '../channels/configure-channel.js';
 import { RunPlan } from './campaign-schedule.js';
 import { compileCampaign } from './compile-campaign.js';
 
@@ -41,7 +41,8 @@ export type CampaignInput = CampaignDefinition;
  * Creates a campaign after checking that it can run: its segment exists, each treatment's template, mappings and
  * channel resolve, and its pace is within the channel's rate. A custom delivery with `deliveryUri` or
  * `functionName` gets a custom channel of its own (`campaign-<id>-<treatment>`), checked like any custom channel
- * (Pinpoint's HEAD check of the receiver, or the function's registration).
+ * (Pinpoint's HEAD check of the receiver, or the function's registration). Nothing is stored until all of it has
+ * been checked; the campaign and its channels are then stored together.
  */
 export async function createCampaign(
   deps: CampaignDeps,
@@ -61,21 +62,10 @@ export async function createCampaign(
     updatedAt: now,
   };
   await checkSegment(deps, draft);
-  await configureManagedChannels(deps, draft, input);
-  try {
-    await checkRunnable(deps, draft);
-  } catch (error) {
-    await removeManagedChannels(deps, draft);
-    throw error;
-  }
+  const channels = await prepareManagedChannels(deps, draft, input);
+  await checkRunnable(deps, draft, channels);
   const due = firstDue(draft);
-  // An EVENT campaign that has started listens at once: an event right after creation must not be missed.
-  const listening = draft.schedule.frequency === 'EVENT' && due !== null && due <= now;
-  const campaign: Campaign = listening
-    ? { ...draft, state: 'EXECUTING', nextRunAt: draft.schedule.endTime ?? null }
-    : { ...draft, nextRunAt: due };
   if (due === null) {
-    await removeManagedChannels(deps, draft);
     throw new HeraldError(
       'HERALD_VALIDATION_FAILED',
       'schedule: the campaign would never run (it ends before it starts)',
@@ -84,14 +74,21 @@ export async function createCampaign(
       },
     );
   }
-  await deps.campaigns.create(campaign);
+  // An EVENT campaign that has started listens at once: an event right after creation must not be missed.
+  const listening = draft.schedule.frequency === 'EVENT' && due <= now;
+  const campaign: Campaign = listening
+    ? { ...draft, state: 'EXECUTING', nextRunAt: draft.schedule.endTime ?? null }
+    : { ...draft, nextRunAt: due };
+  await deps.campaigns.create(campaign, channels);
+  invalidate(deps, appId, channels);
   deps.wake();
   return campaign;
 }
 
 /**
  * Replaces the definition (version + 1). Refused while a run is still being fanned out (pause or wait); the next
- * run is planned again from the new schedule.
+ * run is planned again from the new schedule. A refused update changes nothing: the channels the new version
+ * manages are checked first and stored with it, in the transaction that checks the version.
  */
 export async function updateCampaign(
   deps: CampaignDeps,
@@ -119,8 +116,8 @@ export async function updateCampaign(
     updatedAt: Math.max(now, current.updatedAt + 1),
   };
   await checkSegment(deps, next);
-  await configureManagedChannels(deps, next, input);
-  await checkRunnable(deps, next);
+  const channels = await prepareManagedChannels(deps, next, input);
+  await checkRunnable(deps, next, channels);
   const plan = new RunPlan(next.schedule, next.createdAt);
   let nextRunAt: number | null;
   let state: CampaignState = current.state;
@@ -133,11 +130,12 @@ export async function updateCampaign(
     if (nextRunAt === null && current.state === 'PENDING_NEXT_RUN') state = 'COMPLETED';
   }
   const saved: Campaign = { ...next, nextRunAt, state };
-  if (!(await deps.campaigns.update(saved, current.version))) {
+  if (!(await deps.campaigns.update(saved, current.version, channels))) {
     throw new HeraldError('HERALD_VERSION_MISMATCH', `campaign ${campaignId} changed meanwhile`, {
       field: 'campaignId',
     });
   }
+  invalidate(deps, appId, channels);
   deps.wake();
   return saved;
 }
@@ -288,9 +286,28 @@ async function checkSegment(deps: CampaignDeps, campaign: Campaign): Promise<voi
   }
 }
 
-/** Everything a run needs resolves now, and the pace is within each channel's rate. */
-async function checkRunnable(deps: CampaignDeps, campaign: Campaign): Promise<void> {
-  const treatments = await compileCampaign(deps, campaign);
+/**
+ * Everything a run needs resolves now, and the pace is within each channel's rate. `managed`: the channels the
+ * campaign is about to store, which its treatments resolve to instead of the stored ones.
+ */
+async function checkRunnable(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  managed: readonly StoredChannel[],
+): Promise<void> {
+  const pending = new Map(managed.map((c) => [c.id, c]));
+  const treatments = await compileCampaign(
+    {
+      templates: deps.templates,
+      directory: {
+        resolve: async (appId, channelType, channelId, options) =>
+          (channelId !== undefined && options?.managed === true ? pending.get(channelId) : undefined) ??
+          deps.directory.resolve(appId, channelType, channelId, options),
+        provider: (kind) => deps.directory.provider(kind),
+      },
+    },
+    campaign,
+  );
   const pace = campaign.limits.messagesPerSecond;
   if (pace === undefined) return;
   for (const treatment of treatments) {
@@ -304,11 +321,13 @@ async function checkRunnable(deps: CampaignDeps, campaign: Campaign): Promise<vo
   }
 }
 
-async function configureManagedChannels(
+/** The channels the campaign's custom deliveries get, checked (receiver's HEAD, function's registration), not stored. */
+async function prepareManagedChannels(
   deps: CampaignDeps,
   campaign: Campaign,
   input: CampaignInput,
-): Promise<void> {
+): Promise<StoredChannel[]> {
+  const channels: StoredChannel[] = [];
   for (const [index, treatment] of input.treatments.entries()) {
     const message = treatment.message;
     if (
@@ -318,7 +337,7 @@ async function configureManagedChannels(
       continue;
     const channelId = managedChannelId(campaign.id, treatment.id);
     try {
-      await configureChannel(deps, {
+      const channel = await prepareChannel(deps, {
         appId: campaign.appId,
         channelId,
         provider: 'custom',
@@ -331,6 +350,7 @@ async function configureManagedChannels(
         limits: { messagesPerSecond: campaign.limits.messagesPerSecond ?? MANAGED_CHANNEL_RATE },
         managed: true,
       });
+      channels.push(channel);
     } catch (error) {
       if (error instanceof HeraldError && error.field) {
         const where = input.treatments.length === 1 ? 'message' : `treatments[${index}].message`;
@@ -342,6 +362,7 @@ async function configureManagedChannels(
       throw error;
     }
   }
+  return channels;
 }
 
 async function removeManagedChannels(deps: CampaignDeps, campaign: Campaign): Promise<void> {
@@ -350,6 +371,11 @@ async function removeManagedChannels(deps: CampaignDeps, campaign: Campaign): Pr
     if (await deps.channels.delete(campaign.appId, channelId))
       deps.directory.invalidate(campaign.appId, channelId);
   }
+}
+
+/** Adapters and default channels cached for channels a save has just changed are dropped. */
+function invalidate(deps: CampaignDeps, appId: string, channels: readonly StoredChannel[]): void {
+  for (const channel of channels) deps.directory.invalidate(appId, channel.id);
 }
 
 function withoutHeaders(input: CampaignInput): CampaignDefinition {

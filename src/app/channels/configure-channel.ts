@@ -40,6 +40,20 @@ export async function configureChannel(
   deps: ConfigureChannelDeps,
   input: ConfigureChannelInput,
 ): Promise<StoredChannel> {
+  const channel = await prepareChannel(deps, input);
+  const stored = await deps.channels.put(channel);
+  deps.directory.invalidate(input.appId, input.channelId);
+  return stored;
+}
+
+/**
+ * The channel `configureChannel` would store, checked and tried the same way, without storing it: a campaign
+ * stores the channels it manages with itself, once all of it has been checked.
+ */
+export async function prepareChannel(
+  deps: ConfigureChannelDeps,
+  input: ConfigureChannelInput,
+): Promise<StoredChannel> {
   if (isManagedChannelId(input.channelId) && input.managed !== true) {
     // Else an app could put its own receiver or headers under a campaign's channel, or make one that no send uses.
     throw new HeraldError(
@@ -122,7 +136,5 @@ export async function configureChannel(
     }
   }
 
-  const stored = await deps.channels.put(channel);
-  deps.directory.invalidate(input.appId, input.channelId);
-  return stored;
+  return channel;
 }
