@@ -13,6 +13,11 @@ export function managedChannelId(campaignId: string, treatmentId: string): strin
   return `campaign-${campaignId}-${treatmentId}`.toLowerCase();
 }
 
+/** Every id a campaign's managed channels can have, one per possible treatment ("0".."4"). */
+export function managedChannelIds(campaignId: string): string[] {
+  return ['0', '1', '2', '3', '4'].map((treatmentId) => managedChannelId(campaignId, treatmentId));
+}
+
 const MANAGED_CHANNEL_ID = /^campaign-[0-9a-z]{26}-[0-4]$/;
 
 export function isManagedChannelId(channelId: string): boolean {

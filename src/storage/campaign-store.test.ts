@@ -100,7 +100,7 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
     expect(await store.get('a1', 'c1')).toMatchObject({ state: 'COMPLETED', nextRunAt: null });
   });
 
-  it('stores the channels a campaign manages with it, and changes none of them for a version that lost', async () => {
+  it('stores the channels a campaign manages with it, changes none of them for a version that lost, and deletes them with it', async () => {
     const channels = new KyselyChannelStore(db().db);
     const c = campaign('c1');
     await store.create(c, [managedChannel('c1', '0', 'https://first.example')]);
@@ -109,7 +109,9 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
     });
 
     const lost = managedChannel('c1', '0', 'https://lost.example');
-    expect(await store.update({ ...c, version: 3, name: 'lost' }, 2, [lost])).toBe(false);
+    expect(
+      await store.update({ ...c, version: 3, name: 'lost' }, 2, { put: [lost], remove: ['campaign-c1-0'] }),
+    ).toBe(false);
     expect((await channels.get('a1', 'campaign-c1-0'))?.options).toEqual({
       deliveryUri: 'https://first.example',
     });
@@ -119,11 +121,21 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
       managedChannel('c1', '0', 'https://second.example'),
       managedChannel('c1', '1', 'https://third.example'),
     ];
-    expect(await store.update({ ...c, version: 2 }, 1, won)).toBe(true);
+    expect(await store.update({ ...c, version: 2 }, 1, { put: won, remove: [] })).toBe(true);
     expect((await channels.list('a1')).map((ch) => [ch.id, ch.options.deliveryUri])).toEqual([
       ['campaign-c1-0', 'https://second.example'],
       ['campaign-c1-1', 'https://third.example'],
     ]);
+    // A version that uses treatment 1's channel only: treatment 0's goes with it.
+    expect(
+      await store.update({ ...c, version: 3 }, 2, {
+        put: [managedChannel('c1', '1', 'https://third.example')],
+        remove: ['campaign-c1-0', 'campaign-c1-4'],
+      }),
+    ).toBe(true);
+    expect((await channels.list('a1')).map((ch) => ch.id)).toEqual(['campaign-c1-1']);
+    expect(await store.delete('a1', 'c1', ['campaign-c1-0', 'campaign-c1-1'])).toBe(true);
+    expect(await channels.list('a1')).toEqual([]);
   });
 
   it('starts a due run once, however many workers try', async () => {

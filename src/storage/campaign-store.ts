@@ -8,7 +8,7 @@ import {
   EMPTY_PROGRESS,
   type FanOutProgress,
 } from '../domain/campaign.js';
-import type { CampaignStore } from '../ports/campaign-store.js';
+import type { CampaignStore, ManagedChannelChanges } from '../ports/campaign-store.js';
 import type { StoredChannel } from '../ports/channel-store.js';
 import { readJson } from './audience-sql.js';
 import { writeChannel } from './channel-store.js';
@@ -39,13 +39,15 @@ export class KyselyCampaignStore implements CampaignStore {
   async update(
     campaign: Campaign,
     expectedVersion: number,
-    channels: readonly StoredChannel[] = [],
+    channels: ManagedChannelChanges = { put: [], remove: [] },
   ): Promise<boolean> {
-    if (channels.length === 0) return this.updateDefinition(this.db, campaign, expectedVersion);
+    if (channels.put.length === 0 && channels.remove.length === 0)
+      return this.updateDefinition(this.db, campaign, expectedVersion);
     // The channels are written after the version check, so a version that lost the race changes none of them.
     return this.db.transaction().execute(async (trx) => {
       if (!(await this.updateDefinition(trx, campaign, expectedVersion))) return false;
-      for (const channel of channels) await writeChannel(trx, channel);
+      for (const channel of channels.put) await writeChannel(trx, channel);
+      await deleteChannels(trx, campaign.appId, channels.remove);
       return true;
     });
   }
@@ -97,8 +99,9 @@ export class KyselyCampaignStore implements CampaignStore {
     return (await query.execute()).map(toCampaign);
   }
 
-  async delete(appId: string, campaignId: string): Promise<boolean> {
+  async delete(appId: string, campaignId: string, channelIds: readonly string[] = []): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      await deleteChannels(trx, appId, channelIds);
       await trx
         .deleteFrom('campaign_activities')
         .where('app_id', '=', appId)
@@ -446,6 +449,19 @@ export class KyselyCampaignStore implements CampaignStore {
       .execute();
     return rows.map(toActivity);
   }
+}
+
+async function deleteChannels(
+  db: Kysely<Database>,
+  appId: string,
+  channelIds: readonly string[],
+): Promise<void> {
+  if (channelIds.length === 0) return;
+  await db
+    .deleteFrom('channels')
+    .where('app_id', '=', appId)
+    .where('id', 'in', [...channelIds])
+    .execute();
 }
 
 function toCampaignRow(campaign: Campaign) {

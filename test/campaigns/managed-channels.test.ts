@@ -105,6 +105,12 @@ describeEachDatabase('channels a campaign manages', (db) => {
     expect(run).toMatchObject({ queued: 3, sent: 3, failed: {} });
     expect((await batches('r-good')).flatMap((b) => b.endpointIds).sort()).toEqual(['ep-0', 'ep-1', 'ep-2']);
     expect(await batches('r-other')).toEqual([]);
+
+    // A completed campaign keeps its channel (its messages name it) until it is deleted.
+    expect((await app.call('GET', `/campaigns/${id}`)).body.state).toBe('COMPLETED');
+    expect(await channelIds()).toEqual([`campaign-${id}-0`, 'wa']);
+    expect((await app.call('DELETE', `/campaigns/${id}`)).status).toBe(204);
+    expect(await channelIds()).toEqual(['wa']);
   });
 
   it('leaves no channel behind when a create is refused', async () => {
@@ -132,6 +138,87 @@ describeEachDatabase('channels a campaign manages', (db) => {
     }
     expect(await channelIds()).toEqual(['wa']);
     expect((await app.call('GET', '/campaigns')).body.items).toEqual([]);
+  });
+
+  it('removes the channels a PUT no longer uses, and keeps one while an earlier run still sends through it', async () => {
+    const first = await receiver('r-first');
+    const second = await receiver('r-second');
+    const segmentId = await audience(6);
+    const later = new Date(live.clock.now() + 3_600_000).toISOString();
+    const created = await app.call('POST', '/campaigns', {
+      name: 'two receivers',
+      segmentId,
+      treatments: [
+        { sizePercent: 50, message: custom({ deliveryUri: first.deliveryUri }) },
+        { sizePercent: 50, message: custom({ deliveryUri: second.deliveryUri }) },
+      ],
+      schedule: { startTime: later },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    expect(await channelIds()).toEqual([`campaign-${id}-0`, `campaign-${id}-1`, 'wa']);
+
+    // One treatment left, on WhatsApp: neither managed channel is used any more.
+    const template = await app.call('POST', '/templates', {
+      kind: 'whatsapp',
+      name: 'hello',
+      languages: [{ language: 'en_US', body: { text: 'Hello' } }],
+    });
+    expect(template.status, JSON.stringify(template.body)).toBe(201);
+    const toWhatsApp = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'two receivers',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId: template.body.id },
+      schedule: { startTime: later },
+    });
+    expect(toWhatsApp.status, JSON.stringify(toWhatsApp.body)).toBe(200);
+    expect(await channelIds()).toEqual(['wa']);
+
+    // Back to a receiver, daily from now, at one message a second: the run's messages wait in the queue for its
+    // channel.
+    const daily = { startTime: 'IMMEDIATE', frequency: 'DAILY' };
+    const back = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'two receivers',
+      segmentId,
+      message: custom({ deliveryUri: first.deliveryUri }),
+      schedule: daily,
+      limits: { messagesPerSecond: 1 },
+    });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    await activitiesWhen(app, id, (i) => i[0]?.queued === 6, 'the fan-out');
+    // Paused, the run keeps its messages queued for as long as the test needs.
+    expect((await app.call('POST', `/campaigns/${id}/pause`)).status).toBe(200);
+    const toWhatsAppAgain = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'two receivers',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId: template.body.id },
+      schedule: daily,
+    });
+    expect(toWhatsAppAgain.status, JSON.stringify(toWhatsAppAgain.body)).toBe(200);
+    // The run's messages still go out through the channel they were queued for.
+    expect(await channelIds()).toEqual([`campaign-${id}-0`, 'wa']);
+    expect((await app.call('POST', `/campaigns/${id}/resume`)).status).toBe(200);
+    const [run] = await activitiesWhen(app, id, (i) => i[0]?.state === 'COMPLETED', 'the run');
+    expect(run).toMatchObject({ queued: 6, sent: 6, failed: {} });
+    expect((await batches('r-first')).flatMap((b) => b.endpointIds).sort()).toEqual([
+      'ep-0',
+      'ep-1',
+      'ep-2',
+      'ep-3',
+      'ep-4',
+      'ep-5',
+    ]);
+
+    // Once nothing waits for it, the next saved version removes it.
+    expect((await app.call('GET', `/campaigns/${id}`)).body.state).toBe('PENDING_NEXT_RUN');
+    const renamed = await app.call('PUT', `/campaigns/${id}`, {
+      name: 'renamed',
+      segmentId,
+      message: { channelType: 'WHATSAPP', templateId: template.body.id },
+      schedule: daily,
+    });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(await channelIds()).toEqual(['wa']);
   });
 
   it('never sends anything but its campaign’s messages: no default channel, not nameable elsewhere', async () => {

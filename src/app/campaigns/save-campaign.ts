@@ -5,7 +5,7 @@ import type {
   CustomCampaignMessage,
 } from '../../domain/campaign.js';
 import { HeraldError } from '../../domain/errors.js';
-import { managedChannelId } from '../../domain/managed-channel.js';
+import { managedChannelId, managedChannelIds } from '../../domain/managed-channel.js';
 import type { CampaignQueueControl } from '../../ports/campaign-queue-control.js';
 import type { CampaignStore } from '../../ports/campaign-store.js';
 import type { ChannelStore, StoredChannel } from '../../ports/channel-store.js';
@@ -88,7 +88,9 @@ export async function createCampaign(
 /**
  * Replaces the definition (version + 1). Refused while a run is still being fanned out (pause or wait); the next
  * run is planned again from the new schedule. A refused update changes nothing: the channels the new version
- * manages are checked first and stored with it, in the transaction that checks the version.
+ * manages are checked first and stored with it, in the transaction that checks the version. Managed channels it
+ * no longer uses are deleted with it, unless a run still has messages to send (they wait for their channel): those
+ * stay until a later update or the campaign's deletion.
  */
 export async function updateCampaign(
   deps: CampaignDeps,
@@ -130,22 +132,28 @@ export async function updateCampaign(
     if (nextRunAt === null && current.state === 'PENDING_NEXT_RUN') state = 'COMPLETED';
   }
   const saved: Campaign = { ...next, nextRunAt, state };
-  if (!(await deps.campaigns.update(saved, current.version, channels))) {
+  const used = new Set(channels.map((c) => c.id));
+  const unused = open.length > 0 ? [] : managedChannelIds(campaignId).filter((id) => !used.has(id));
+  if (!(await deps.campaigns.update(saved, current.version, { put: channels, remove: unused }))) {
     throw new HeraldError('HERALD_VERSION_MISMATCH', `campaign ${campaignId} changed meanwhile`, {
       field: 'campaignId',
     });
   }
-  invalidate(deps, appId, channels);
+  invalidate(deps, appId, [...channels, ...unused]);
   deps.wake();
   return saved;
 }
 
-/** Cancels what is still to send, then deletes the campaign, its runs and the channels it managed. Messages stay in the ledger. */
+/**
+ * Cancels what is still to send, then deletes the campaign, its runs and the channels it managed (a completed or
+ * cancelled campaign keeps them until then). Messages stay in the ledger.
+ */
 export async function deleteCampaign(deps: CampaignDeps, appId: string, campaignId: string): Promise<void> {
   const campaign = await mustGet(deps, appId, campaignId);
   await cancelRuns(deps, campaign);
-  await deps.campaigns.delete(appId, campaignId);
-  await removeManagedChannels(deps, campaign);
+  const channelIds = managedChannelIds(campaign.id);
+  await deps.campaigns.delete(appId, campaignId, channelIds);
+  invalidate(deps, appId, channelIds);
 }
 
 /** Stops new runs and holds the queued messages of running ones (they keep their place; resumed later). */
@@ -365,17 +373,10 @@ async function prepareManagedChannels(
   return channels;
 }
 
-async function removeManagedChannels(deps: CampaignDeps, campaign: Campaign): Promise<void> {
-  for (const treatment of campaign.treatments) {
-    const channelId = managedChannelId(campaign.id, treatment.id);
-    if (await deps.channels.delete(campaign.appId, channelId))
-      deps.directory.invalidate(campaign.appId, channelId);
-  }
-}
-
-/** Adapters and default channels cached for channels a save has just changed are dropped. */
-function invalidate(deps: CampaignDeps, appId: string, channels: readonly StoredChannel[]): void {
-  for (const channel of channels) deps.directory.invalidate(appId, channel.id);
+/** Adapters and default channels cached for channels a save has just changed (or deleted, by id) are dropped. */
+function invalidate(deps: CampaignDeps, appId: string, channels: readonly (StoredChannel | string)[]): void {
+  for (const channel of channels)
+    deps.directory.invalidate(appId, typeof channel === 'string' ? channel : channel.id);
 }
 
 function withoutHeaders(input: CampaignInput): CampaignDefinition {
