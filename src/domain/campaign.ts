@@ -102,8 +102,8 @@ export interface InlineCampaignMessage {
 
 /**
  * A Pinpoint custom delivery: the receiver gets Pinpoint's custom-channel event in batches of up to 50 endpoints.
- * With `deliveryUri` or `functionName` the campaign manages a custom channel of its own (`campaign-<id>`); with
- * `channelId` it uses one of the app's custom channels.
+ * With `deliveryUri` or `functionName` the campaign manages a custom channel of its own
+ * (`campaign-<id>-<treatment>`, see `managed-channel.ts`); with `channelId` it uses one of the app's custom channels.
  */
 export interface CustomCampaignMessage {
   readonly channelType: 'CUSTOM';

@@ -5,6 +5,15 @@ import type {
   CampaignState,
   FanOutProgress,
 } from '../domain/campaign.js';
+import type { StoredChannel } from './channel-store.js';
+
+/** What a saved campaign version does to the channels it manages. */
+export interface ManagedChannelChanges {
+  /** Created or replaced (credentials sealed). */
+  readonly put: readonly StoredChannel[];
+  /** Channel ids deleted: those the version no longer uses (absent ones are no error). */
+  readonly remove: readonly string[];
+}
 
 /**
  * Campaigns and their runs (activities), with the conditional updates that let several worker processes share the
@@ -21,13 +30,17 @@ import type {
  * }
  */
 export interface CampaignStore {
-  create(campaign: Campaign): Promise<void>;
-  /** Replaces the definition when `expectedVersion` is current; false otherwise. */
-  update(campaign: Campaign, expectedVersion: number): Promise<boolean>;
+  /** Creates the campaign and the channels it manages (`campaign-<id>-<treatment>`) in one transaction. */
+  create(campaign: Campaign, channels?: readonly StoredChannel[]): Promise<void>;
+  /**
+   * Replaces the definition when `expectedVersion` is current, and in the same transaction puts the channels the
+   * new version manages and deletes those listed in `channels.remove`; false, with nothing changed, otherwise.
+   */
+  update(campaign: Campaign, expectedVersion: number, channels?: ManagedChannelChanges): Promise<boolean>;
   get(appId: string, campaignId: string): Promise<Campaign | undefined>;
   list(appId: string, page: { limit: number; afterId?: string }): Promise<Campaign[]>;
-  /** Deletes the campaign and its activities; false when absent. */
-  delete(appId: string, campaignId: string): Promise<boolean>;
+  /** Deletes the campaign, its activities and the listed channels (those it managed); false when absent. */
+  delete(appId: string, campaignId: string, channelIds?: readonly string[]): Promise<boolean>;
   /** Campaigns still to run that use a template (any version). */
   usingTemplate(appId: string, templateId: string): Promise<Campaign[]>;
   /** Campaigns that have not finished (not COMPLETED or CANCELLED) and run on the segment. */

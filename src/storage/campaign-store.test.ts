@@ -1,8 +1,10 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
 import { type Campaign, type CampaignActivity, EMPTY_PROGRESS } from '../domain/campaign.js';
+import type { StoredChannel } from '../ports/channel-store.js';
 import { KyselyAppStore } from './app-store.js';
 import { KyselyCampaignStore } from './campaign-store.js';
+import { KyselyChannelStore } from './channel-store.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -32,6 +34,20 @@ const campaign = (id: string, overrides: Partial<Campaign> = {}): Campaign => ({
   createdAt: T0 - 1000,
   updatedAt: T0 - 1000,
   ...overrides,
+});
+
+const managedChannel = (campaignId: string, treatmentId: string, deliveryUri: string): StoredChannel => ({
+  appId: 'a1',
+  id: `campaign-${campaignId}-${treatmentId}`,
+  provider: 'custom',
+  channelType: 'CUSTOM',
+  sender: { name: `campaign-${campaignId}-${treatmentId}` },
+  options: { deliveryUri },
+  limits: { messagesPerSecond: 1000 },
+  senderKey: `custom:campaign-${campaignId}-${treatmentId}`,
+  sealedCredentials: 'sealed',
+  createdAt: T0,
+  updatedAt: T0,
 });
 
 const activity = (id: string, campaignId: string, triggerKey: string): CampaignActivity => ({
@@ -82,6 +98,44 @@ describeEachDatabase('KyselyCampaignStore', (db) => {
     await store.setState('a1', 'c1', ['SCHEDULED'], 'COMPLETED', T0);
     expect(await store.usingTemplate('a1', 'tpl-1')).toEqual([]);
     expect(await store.get('a1', 'c1')).toMatchObject({ state: 'COMPLETED', nextRunAt: null });
+  });
+
+  it('stores the channels a campaign manages with it, changes none of them for a version that lost, and deletes them with it', async () => {
+    const channels = new KyselyChannelStore(db().db);
+    const c = campaign('c1');
+    await store.create(c, [managedChannel('c1', '0', 'https://first.example')]);
+    expect((await channels.get('a1', 'campaign-c1-0'))?.options).toEqual({
+      deliveryUri: 'https://first.example',
+    });
+
+    const lost = managedChannel('c1', '0', 'https://lost.example');
+    expect(
+      await store.update({ ...c, version: 3, name: 'lost' }, 2, { put: [lost], remove: ['campaign-c1-0'] }),
+    ).toBe(false);
+    expect((await channels.get('a1', 'campaign-c1-0'))?.options).toEqual({
+      deliveryUri: 'https://first.example',
+    });
+    expect((await store.get('a1', 'c1'))?.version).toBe(1);
+
+    const won = [
+      managedChannel('c1', '0', 'https://second.example'),
+      managedChannel('c1', '1', 'https://third.example'),
+    ];
+    expect(await store.update({ ...c, version: 2 }, 1, { put: won, remove: [] })).toBe(true);
+    expect((await channels.list('a1')).map((ch) => [ch.id, ch.options.deliveryUri])).toEqual([
+      ['campaign-c1-0', 'https://second.example'],
+      ['campaign-c1-1', 'https://third.example'],
+    ]);
+    // A version that uses treatment 1's channel only: treatment 0's goes with it.
+    expect(
+      await store.update({ ...c, version: 3 }, 2, {
+        put: [managedChannel('c1', '1', 'https://third.example')],
+        remove: ['campaign-c1-0', 'campaign-c1-4'],
+      }),
+    ).toBe(true);
+    expect((await channels.list('a1')).map((ch) => ch.id)).toEqual(['campaign-c1-1']);
+    expect(await store.delete('a1', 'c1', ['campaign-c1-0', 'campaign-c1-1'])).toBe(true);
+    expect(await channels.list('a1')).toEqual([]);
   });
 
   it('starts a due run once, however many workers try', async () => {

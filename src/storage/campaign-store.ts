@@ -8,8 +8,10 @@ import {
   EMPTY_PROGRESS,
   type FanOutProgress,
 } from '../domain/campaign.js';
-import type { CampaignStore } from '../ports/campaign-store.js';
+import type { CampaignStore, ManagedChannelChanges } from '../ports/campaign-store.js';
+import type { StoredChannel } from '../ports/channel-store.js';
 import { readJson } from './audience-sql.js';
+import { writeChannel } from './channel-store.js';
 import type { Database } from './database.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { chunk } from './values-cte.js';
@@ -23,13 +25,40 @@ const SCHEDULABLE: readonly CampaignState[] = ['SCHEDULED', 'EXECUTING', 'PENDIN
 export class KyselyCampaignStore implements CampaignStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(campaign: Campaign): Promise<void> {
-    await this.db.insertInto('campaigns').values(toCampaignRow(campaign)).execute();
+  async create(campaign: Campaign, channels: readonly StoredChannel[] = []): Promise<void> {
+    if (channels.length === 0) {
+      await this.db.insertInto('campaigns').values(toCampaignRow(campaign)).execute();
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (const channel of channels) await writeChannel(trx, channel);
+      await trx.insertInto('campaigns').values(toCampaignRow(campaign)).execute();
+    });
   }
 
-  async update(campaign: Campaign, expectedVersion: number): Promise<boolean> {
+  async update(
+    campaign: Campaign,
+    expectedVersion: number,
+    channels: ManagedChannelChanges = { put: [], remove: [] },
+  ): Promise<boolean> {
+    if (channels.put.length === 0 && channels.remove.length === 0)
+      return this.updateDefinition(this.db, campaign, expectedVersion);
+    // The channels are written after the version check, so a version that lost the race changes none of them.
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.updateDefinition(trx, campaign, expectedVersion))) return false;
+      for (const channel of channels.put) await writeChannel(trx, channel);
+      await deleteChannels(trx, campaign.appId, channels.remove);
+      return true;
+    });
+  }
+
+  private async updateDefinition(
+    db: Kysely<Database>,
+    campaign: Campaign,
+    expectedVersion: number,
+  ): Promise<boolean> {
     const row = toCampaignRow(campaign);
-    const result = await this.db
+    const result = await db
       .updateTable('campaigns')
       .set({
         version: row.version,
@@ -70,8 +99,9 @@ export class KyselyCampaignStore implements CampaignStore {
     return (await query.execute()).map(toCampaign);
   }
 
-  async delete(appId: string, campaignId: string): Promise<boolean> {
+  async delete(appId: string, campaignId: string, channelIds: readonly string[] = []): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      await deleteChannels(trx, appId, channelIds);
       await trx
         .deleteFrom('campaign_activities')
         .where('app_id', '=', appId)
@@ -430,6 +460,19 @@ export class KyselyCampaignStore implements CampaignStore {
       .execute();
     return rows.map(toActivity);
   }
+}
+
+async function deleteChannels(
+  db: Kysely<Database>,
+  appId: string,
+  channelIds: readonly string[],
+): Promise<void> {
+  if (channelIds.length === 0) return;
+  await db
+    .deleteFrom('channels')
+    .where('app_id', '=', appId)
+    .where('id', 'in', [...channelIds])
+    .execute();
 }
 
 function toCampaignRow(campaign: Campaign) {

@@ -8,25 +8,7 @@ export class KyselyChannelStore implements ChannelStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async put(channel: StoredChannel): Promise<StoredChannel> {
-    const row = {
-      app_id: channel.appId,
-      id: channel.id,
-      provider: channel.provider,
-      channel_type: channel.channelType,
-      sender: JSON.stringify(channel.sender),
-      options: JSON.stringify(channel.options),
-      messages_per_second: channel.limits.messagesPerSecond,
-      sender_key: channel.senderKey,
-      sealed_credentials: channel.sealedCredentials,
-      created_at: channel.createdAt,
-      updated_at: channel.updatedAt,
-    };
-    const { app_id: _a, id: _i, created_at: _c, ...changes } = row;
-    await this.db
-      .insertInto('channels')
-      .values(row)
-      .onConflict((oc) => oc.columns(['app_id', 'id']).doUpdateSet(changes))
-      .execute();
+    await writeChannel(this.db, channel);
     const stored = await this.get(channel.appId, channel.id);
     if (!stored) throw new Error('channel vanished after put');
     return stored;
@@ -67,6 +49,29 @@ export class KyselyChannelStore implements ChannelStore {
       .execute();
     return rows.map(toChannel);
   }
+}
+
+/** Creates or replaces a channel row (keeping `created_at`); in a transaction of the caller's when given one. */
+export async function writeChannel(db: Kysely<Database>, channel: StoredChannel): Promise<void> {
+  const row = {
+    app_id: channel.appId,
+    id: channel.id,
+    provider: channel.provider,
+    channel_type: channel.channelType,
+    sender: JSON.stringify(channel.sender),
+    options: JSON.stringify(channel.options),
+    messages_per_second: channel.limits.messagesPerSecond,
+    sender_key: channel.senderKey,
+    sealed_credentials: channel.sealedCredentials,
+    created_at: channel.createdAt,
+    updated_at: channel.updatedAt,
+  };
+  const { app_id: _a, id: _i, created_at: _c, ...changes } = row;
+  await db
+    .insertInto('channels')
+    .values(row)
+    .onConflict((oc) => oc.columns(['app_id', 'id']).doUpdateSet(changes))
+    .execute();
 }
 
 function toChannel(row: Selectable<ChannelTables['channels']>): StoredChannel {

@@ -191,7 +191,25 @@ describeEachDatabase('a segment campaign with personalised templates, through th
         { ...base, message: { channelType: 'SMS', text: 'hi' } },
         422,
         'HERALD_CHANNEL_NOT_CONFIGURED',
-        'channelType',
+        'message.channelType',
+      ],
+      [
+        { ...base, message: { channelType: 'SMS', channelId: 'wa', text: 'hi' } },
+        422,
+        'HERALD_CHANNEL_NOT_CONFIGURED',
+        'message.channelId',
+      ],
+      [
+        {
+          ...base,
+          treatments: [
+            { sizePercent: 50, message: { channelType: 'WHATSAPP', text: 'a' } },
+            { sizePercent: 50, message: { channelType: 'WHATSAPP', channelId: 'nope', text: 'b' } },
+          ],
+        },
+        422,
+        'HERALD_CHANNEL_NOT_CONFIGURED',
+        'treatments[1].message.channelId',
       ],
       [
         { ...base, message: { channelType: 'WHATSAPP', text: 'Hi {{Nope}}' } },

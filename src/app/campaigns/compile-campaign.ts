@@ -2,6 +2,7 @@ import type { Campaign, CampaignMessage } from '../../domain/campaign.js';
 import type { Channel } from '../../domain/channel.js';
 import type { ChannelType } from '../../domain/channel-type.js';
 import { HeraldError } from '../../domain/errors.js';
+import { managedChannelId } from '../../domain/managed-channel.js';
 import type { ChannelProvider } from '../../ports/channel-provider.js';
 import type { TemplateStore } from '../../ports/template-store.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
@@ -31,11 +32,6 @@ export interface CompileDeps {
   readonly directory: Pick<ChannelDirectory, 'resolve' | 'provider'>;
 }
 
-/** The channel a campaign manages for a treatment's `deliveryUri` or `functionName`. */
-export function managedChannelId(campaignId: string, treatmentId: string): string {
-  return `campaign-${campaignId}-${treatmentId}`.toLowerCase();
-}
-
 /**
  * Resolves every treatment's template and channel and compiles its message. Throws (4xx) what makes the campaign
  * unable to run: a missing template or version, unmapped WhatsApp variables, no channel of the type, content the
@@ -56,10 +52,14 @@ export async function compileCampaign(deps: CompileDeps, campaign: Campaign): Pr
       field,
     );
     const channelType = treatment.message.channelType;
-    const channel = await deps.directory.resolve(
-      campaign.appId,
-      channelType,
-      channelId ?? treatment.message.channelId,
+    // A managed channel is the campaign's own: only its campaign may resolve it.
+    const managed = channelId !== undefined;
+    const channel = await within(
+      (at) => (managed ? managedField(field, treatment.message) : `${field}.${at}`),
+      () =>
+        deps.directory.resolve(campaign.appId, channelType, channelId ?? treatment.message.channelId, {
+          managed,
+        }),
     );
     const provider = deps.directory.provider(channel.provider);
     if (provider.contentKinds && !provider.contentKinds.includes(builder.contentKind)) {
@@ -142,4 +142,31 @@ async function compileMessage(
       field,
     ),
   };
+}
+
+/**
+ * Where a managed channel comes from: a message names no channel, its `deliveryUri` or `functionName` made it (a
+ * run whose channel was deleted since reports that field, not a `channelId` the message does not have).
+ */
+function managedField(field: string, message: CampaignMessage): string {
+  return message.channelType === 'CUSTOM' && message.deliveryUri === undefined
+    ? `${field}.functionName`
+    : `${field}.deliveryUri`;
+}
+
+/**
+ * Runs `resolve`, giving the field of a 4xx it throws the treatment's path: the directory names `channelId` or
+ * `channelType`, the caller needs `treatments[1].message.channelId`, as template errors give.
+ */
+async function within<T>(path: (field: string) => string, resolve: () => Promise<T>): Promise<T> {
+  try {
+    return await resolve();
+  } catch (error) {
+    if (!(error instanceof HeraldError) || error.field === undefined || error.status >= 500) throw error;
+    const at = path(error.field);
+    throw new HeraldError(error.code, `${at}: ${error.message}`, {
+      field: at,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
 }

@@ -5,17 +5,18 @@ import type {
   CustomCampaignMessage,
 } from '../../domain/campaign.js';
 import { HeraldError } from '../../domain/errors.js';
+import { managedChannelId, managedChannelIds } from '../../domain/managed-channel.js';
 import type { CampaignQueueControl } from '../../ports/campaign-queue-control.js';
 import type { CampaignStore } from '../../ports/campaign-store.js';
-import type { ChannelStore } from '../../ports/channel-store.js';
+import type { ChannelStore, StoredChannel } from '../../ports/channel-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { SegmentStore } from '../../ports/segment-store.js';
 import type { TemplateStore } from '../../ports/template-store.js';
 import type { ChannelDirectory } from '../channels/channel-directory.js';
-import { type ConfigureChannelDeps, configureChannel } from '../channels/configure-channel.js';
+import { type ConfigureChannelDeps, prepareChannel } from '../channels/configure-channel.js';
 import { RunPlan } from './campaign-schedule.js';
-import { compileCampaign, managedChannelId } from './compile-campaign.js';
+import { compileCampaign } from './compile-campaign.js';
 
 /** Custom channels a campaign manages send this fast unless the campaign sets its own pace. */
 const MANAGED_CHANNEL_RATE = 1_000;
@@ -40,7 +41,8 @@ export type CampaignInput = CampaignDefinition;
  * Creates a campaign after checking that it can run: its segment exists, each treatment's template, mappings and
  * channel resolve, and its pace is within the channel's rate. A custom delivery with `deliveryUri` or
  * `functionName` gets a custom channel of its own (`campaign-<id>-<treatment>`), checked like any custom channel
- * (Pinpoint's HEAD check of the receiver, or the function's registration).
+ * (Pinpoint's HEAD check of the receiver, or the function's registration). Nothing is stored until all of it has
+ * been checked; the campaign and its channels are then stored together.
  */
 export async function createCampaign(
   deps: CampaignDeps,
@@ -60,21 +62,10 @@ export async function createCampaign(
     updatedAt: now,
   };
   await checkSegment(deps, draft);
-  await configureManagedChannels(deps, draft, input);
-  try {
-    await checkRunnable(deps, draft);
-  } catch (error) {
-    await removeManagedChannels(deps, draft);
-    throw error;
-  }
+  const channels = await prepareManagedChannels(deps, draft, input);
+  await checkRunnable(deps, draft, channels);
   const due = firstDue(draft);
-  // An EVENT campaign that has started listens at once: an event right after creation must not be missed.
-  const listening = draft.schedule.frequency === 'EVENT' && due !== null && due <= now;
-  const campaign: Campaign = listening
-    ? { ...draft, state: 'EXECUTING', nextRunAt: draft.schedule.endTime ?? null }
-    : { ...draft, nextRunAt: due };
   if (due === null) {
-    await removeManagedChannels(deps, draft);
     throw new HeraldError(
       'HERALD_VALIDATION_FAILED',
       'schedule: the campaign would never run (it ends before it starts)',
@@ -83,7 +74,13 @@ export async function createCampaign(
       },
     );
   }
-  await deps.campaigns.create(campaign);
+  // An EVENT campaign that has started listens at once: an event right after creation must not be missed.
+  const listening = draft.schedule.frequency === 'EVENT' && due <= now;
+  const campaign: Campaign = listening
+    ? { ...draft, state: 'EXECUTING', nextRunAt: draft.schedule.endTime ?? null }
+    : { ...draft, nextRunAt: due };
+  await deps.campaigns.create(campaign, channels);
+  invalidate(deps, appId, channels);
   deps.wake();
   return campaign;
 }
@@ -92,6 +89,10 @@ export async function createCampaign(
  * Replaces the definition (version + 1). Refused while a run is still being fanned out (pause or wait). The next
  * run is planned again from the new schedule: before the first run, its start; after, the run the campaign waits
  * for when the runs stay the same (`RunPlan.nextDueReplacing`), else the new schedule's first run still to come.
+ * A refused update changes nothing: the channels the new version manages are checked first and stored with it, in
+ * the transaction that checks the version. Managed channels it no longer uses are deleted with it, unless a run
+ * still has messages to send (they wait for their channel): those stay until a later update or the campaign's
+ * deletion.
  */
 export async function updateCampaign(
   deps: CampaignDeps,
@@ -119,8 +120,8 @@ export async function updateCampaign(
     updatedAt: Math.max(now, current.updatedAt + 1),
   };
   await checkSegment(deps, next);
-  await configureManagedChannels(deps, next, input);
-  await checkRunnable(deps, next);
+  const channels = await prepareManagedChannels(deps, next, input);
+  await checkRunnable(deps, next, channels);
   const plan = new RunPlan(next.schedule, next.createdAt);
   let nextRunAt: number | null;
   let state: CampaignState = current.state;
@@ -138,21 +139,28 @@ export async function updateCampaign(
     if (nextRunAt === null && current.state === 'PENDING_NEXT_RUN') state = 'COMPLETED';
   }
   const saved: Campaign = { ...next, nextRunAt, state };
-  if (!(await deps.campaigns.update(saved, current.version))) {
+  const used = new Set(channels.map((c) => c.id));
+  const unused = open.length > 0 ? [] : managedChannelIds(campaignId).filter((id) => !used.has(id));
+  if (!(await deps.campaigns.update(saved, current.version, { put: channels, remove: unused }))) {
     throw new HeraldError('HERALD_VERSION_MISMATCH', `campaign ${campaignId} changed meanwhile`, {
       field: 'campaignId',
     });
   }
+  invalidate(deps, appId, [...channels, ...unused]);
   deps.wake();
   return saved;
 }
 
-/** Cancels what is still to send, then deletes the campaign, its runs and the channels it managed. Messages stay in the ledger. */
+/**
+ * Cancels what is still to send, then deletes the campaign, its runs and the channels it managed (a completed or
+ * cancelled campaign keeps them until then). Messages stay in the ledger.
+ */
 export async function deleteCampaign(deps: CampaignDeps, appId: string, campaignId: string): Promise<void> {
   const campaign = await mustGet(deps, appId, campaignId);
   await cancelRuns(deps, campaign);
-  await deps.campaigns.delete(appId, campaignId);
-  await removeManagedChannels(deps, campaign);
+  const channelIds = managedChannelIds(campaign.id);
+  await deps.campaigns.delete(appId, campaignId, channelIds);
+  invalidate(deps, appId, channelIds);
 }
 
 /** Stops new runs and holds the queued messages of running ones (they keep their place; resumed later). */
@@ -293,9 +301,28 @@ async function checkSegment(deps: CampaignDeps, campaign: Campaign): Promise<voi
   }
 }
 
-/** Everything a run needs resolves now, and the pace is within each channel's rate. */
-async function checkRunnable(deps: CampaignDeps, campaign: Campaign): Promise<void> {
-  const treatments = await compileCampaign(deps, campaign);
+/**
+ * Everything a run needs resolves now, and the pace is within each channel's rate. `managed`: the channels the
+ * campaign is about to store, which its treatments resolve to instead of the stored ones.
+ */
+async function checkRunnable(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  managed: readonly StoredChannel[],
+): Promise<void> {
+  const pending = new Map(managed.map((c) => [c.id, c]));
+  const treatments = await compileCampaign(
+    {
+      templates: deps.templates,
+      directory: {
+        resolve: async (appId, channelType, channelId, options) =>
+          (channelId !== undefined && options?.managed === true ? pending.get(channelId) : undefined) ??
+          deps.directory.resolve(appId, channelType, channelId, options),
+        provider: (kind) => deps.directory.provider(kind),
+      },
+    },
+    campaign,
+  );
   const pace = campaign.limits.messagesPerSecond;
   if (pace === undefined) return;
   for (const treatment of treatments) {
@@ -309,11 +336,13 @@ async function checkRunnable(deps: CampaignDeps, campaign: Campaign): Promise<vo
   }
 }
 
-async function configureManagedChannels(
+/** The channels the campaign's custom deliveries get, checked (receiver's HEAD, function's registration), not stored. */
+async function prepareManagedChannels(
   deps: CampaignDeps,
   campaign: Campaign,
   input: CampaignInput,
-): Promise<void> {
+): Promise<StoredChannel[]> {
+  const channels: StoredChannel[] = [];
   for (const [index, treatment] of input.treatments.entries()) {
     const message = treatment.message;
     if (
@@ -323,7 +352,7 @@ async function configureManagedChannels(
       continue;
     const channelId = managedChannelId(campaign.id, treatment.id);
     try {
-      await configureChannel(deps, {
+      const channel = await prepareChannel(deps, {
         appId: campaign.appId,
         channelId,
         provider: 'custom',
@@ -334,7 +363,9 @@ async function configureManagedChannels(
             ? { deliveryUri: message.deliveryUri }
             : { functionName: message.functionName },
         limits: { messagesPerSecond: campaign.limits.messagesPerSecond ?? MANAGED_CHANNEL_RATE },
+        managed: true,
       });
+      channels.push(channel);
     } catch (error) {
       if (error instanceof HeraldError && error.field) {
         const where = input.treatments.length === 1 ? 'message' : `treatments[${index}].message`;
@@ -346,14 +377,13 @@ async function configureManagedChannels(
       throw error;
     }
   }
+  return channels;
 }
 
-async function removeManagedChannels(deps: CampaignDeps, campaign: Campaign): Promise<void> {
-  for (const treatment of campaign.treatments) {
-    const channelId = managedChannelId(campaign.id, treatment.id);
-    if (await deps.channels.delete(campaign.appId, channelId))
-      deps.directory.invalidate(campaign.appId, channelId);
-  }
+/** Adapters and default channels cached for channels a save has just changed (or deleted, by id) are dropped. */
+function invalidate(deps: CampaignDeps, appId: string, channels: readonly (StoredChannel | string)[]): void {
+  for (const channel of channels)
+    deps.directory.invalidate(appId, typeof channel === 'string' ? channel : channel.id);
 }
 
 function withoutHeaders(input: CampaignInput): CampaignDefinition {

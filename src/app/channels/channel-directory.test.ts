@@ -64,4 +64,40 @@ describe('ChannelDirectory', () => {
     dir.invalidate('app1', 'wa');
     expect(dir.freshAdapter('app1', 'wa')).toBeUndefined();
   });
+
+  it('never picks a channel a campaign manages as the default, and resolves it by name only for its campaign', async () => {
+    const managed: StoredChannel = {
+      ...CHANNEL,
+      id: 'campaign-01jd3x8m2k4q7r9s5t6v8w0y1z-0',
+      provider: 'custom',
+      channelType: 'CUSTOM',
+      senderKey: 'custom:campaign-01jd3x8m2k4q7r9s5t6v8w0y1z-0',
+    };
+    const own: StoredChannel = { ...managed, id: 'custom', senderKey: 'custom:own' };
+    let stored = [managed];
+    const channels: Pick<ChannelStore, 'get' | 'list'> = {
+      get: async (_appId, channelId) => stored.find((c) => c.id === channelId),
+      list: async () => stored,
+    };
+    const dir = new ChannelDirectory({
+      channels: channels as ChannelStore,
+      secrets: { seal: (s) => s, open: () => '{}' },
+      providers: {},
+      adapterDeps: {} as ChannelDirectoryDeps['adapterDeps'],
+      publicUrl: () => 'https://herald.example',
+      clock: { now: () => 1_000 },
+    });
+    await expect(dir.resolve('app1', 'CUSTOM')).rejects.toMatchObject({
+      code: 'HERALD_CHANNEL_NOT_CONFIGURED',
+      field: 'channelType',
+    });
+    await expect(dir.resolve('app1', 'CUSTOM', managed.id)).rejects.toMatchObject({
+      code: 'HERALD_CHANNEL_NOT_CONFIGURED',
+      field: 'channelId',
+    });
+    expect(await dir.resolve('app1', 'CUSTOM', managed.id, { managed: true })).toBe(managed);
+    stored = [managed, own];
+    dir.invalidate('app1', own.id);
+    expect(await dir.resolve('app1', 'CUSTOM')).toBe(own);
+  });
 });

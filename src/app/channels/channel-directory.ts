@@ -1,6 +1,7 @@
 import type { Channel } from '../../domain/channel.js';
 import type { ChannelType, ProviderKind } from '../../domain/channel-type.js';
 import { HeraldError } from '../../domain/errors.js';
+import { isManagedChannelId } from '../../domain/managed-channel.js';
 import type { ChannelAdapter } from '../../ports/channel-adapter.js';
 import type { AdapterDeps, ChannelProvider } from '../../ports/channel-provider.js';
 import type { ChannelStore, StoredChannel } from '../../ports/channel-store.js';
@@ -48,9 +49,26 @@ export class ChannelDirectory {
     return provider;
   }
 
-  /** The channel to use: the named one, or the app's first channel of the type. */
-  async resolve(appId: string, channelType: ChannelType, channelId?: string): Promise<Channel> {
+  /**
+   * The channel to use: the named one, or the app's first channel of the type, by id. A channel a campaign manages
+   * (`campaign-<id>-<treatment>`) holds that campaign's receiver and the headers sealed for it: it is never the
+   * default (its id sorts before `custom`), and only its campaign names it (`managed`); a send or another campaign
+   * that names it is refused, as if it did not exist for them.
+   */
+  async resolve(
+    appId: string,
+    channelType: ChannelType,
+    channelId?: string,
+    options: { readonly managed?: boolean } = {},
+  ): Promise<Channel> {
     if (channelId !== undefined) {
+      if (isManagedChannelId(channelId) && options.managed !== true) {
+        throw new HeraldError(
+          'HERALD_CHANNEL_NOT_CONFIGURED',
+          `channel ${channelId} belongs to a campaign and carries only that campaign's messages; name a channel of the app's own`,
+          { field: 'channelId' },
+        );
+      }
       const channel = await this.deps.channels.get(appId, channelId);
       if (!channel)
         throw new HeraldError('HERALD_CHANNEL_NOT_CONFIGURED', `channel ${channelId} does not exist`, {
@@ -67,7 +85,7 @@ export class ChannelDirectory {
       }
       return channel;
     }
-    const [first] = await this.channelsOfType(appId, channelType);
+    const first = (await this.channelsOfType(appId, channelType)).find((c) => !isManagedChannelId(c.id));
     if (!first) {
       throw new HeraldError(
         'HERALD_CHANNEL_NOT_CONFIGURED',

@@ -1,6 +1,7 @@
 import type { ChannelLimits } from '../../domain/channel.js';
 import type { ProviderKind } from '../../domain/channel-type.js';
 import { HeraldError } from '../../domain/errors.js';
+import { isManagedChannelId } from '../../domain/managed-channel.js';
 import type { ChannelStore, StoredChannel } from '../../ports/channel-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { SecretBox } from '../../ports/secret-box.js';
@@ -27,6 +28,8 @@ export interface ConfigureChannelInput {
   readonly limits?: Partial<ChannelLimits>;
   /** Ask the provider whether the credentials work, where it has a call for that (default true). */
   readonly validate?: boolean;
+  /** A campaign configures a channel it manages: only then may the id be `campaign-<id>-<treatment>`. */
+  readonly managed?: boolean;
 }
 
 /**
@@ -37,6 +40,28 @@ export async function configureChannel(
   deps: ConfigureChannelDeps,
   input: ConfigureChannelInput,
 ): Promise<StoredChannel> {
+  const channel = await prepareChannel(deps, input);
+  const stored = await deps.channels.put(channel);
+  deps.directory.invalidate(input.appId, input.channelId);
+  return stored;
+}
+
+/**
+ * The channel `configureChannel` would store, checked and tried the same way, without storing it: a campaign
+ * stores the channels it manages with itself, once all of it has been checked.
+ */
+export async function prepareChannel(
+  deps: ConfigureChannelDeps,
+  input: ConfigureChannelInput,
+): Promise<StoredChannel> {
+  if (isManagedChannelId(input.channelId) && input.managed !== true) {
+    // Else an app could put its own receiver or headers under a campaign's channel, or make one that no send uses.
+    throw new HeraldError(
+      'HERALD_VALIDATION_FAILED',
+      `channelId: ${input.channelId} is the id of a channel a campaign manages (campaign-<id>-<treatment>); change the campaign, or choose another id`,
+      { field: 'channelId' },
+    );
+  }
   const provider = deps.directory.provider(input.provider);
   const existing = await deps.channels.get(input.appId, input.channelId);
 
@@ -111,7 +136,5 @@ export async function configureChannel(
     }
   }
 
-  const stored = await deps.channels.put(channel);
-  deps.directory.invalidate(input.appId, input.channelId);
-  return stored;
+  return channel;
 }
