@@ -122,6 +122,12 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'A template variable has no value and no default.',
   },
+  HERALD_TEMPLATE_NOT_APPROVED: {
+    status: 422,
+    retryable: false,
+    summary:
+      'The WhatsApp template has no approved language (synced as PAUSED, REJECTED, DISABLED...): WhatsApp would refuse every message.',
+  },
   HERALD_CAMPAIGN_STATE: {
     status: 409,
     retryable: false,

@@ -28,6 +28,20 @@ describeEachDatabase('a segment campaign with personalised templates, through th
       'buttons.0.payload',
       'buttons.1.url',
     ]);
+    // A template WhatsApp has paused cannot carry a campaign: every message would fail (132015).
+    const paused = synced.body.created.find((t: { name: string }) => t.name === 'spring_sale');
+    const everyone = (await app.call('POST', '/segments', { name: 'everyone' })).body.id;
+    const refused = await app.call('POST', '/campaigns', {
+      name: 'paused',
+      segmentId: everyone,
+      message: { channelType: 'WHATSAPP', templateId: paused.id },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({
+      code: 'HERALD_TEMPLATE_NOT_APPROVED',
+      field: 'message.templateId',
+    });
+    expect(refused.body.error.message).toContain('PAUSED');
     // A second sync changes nothing.
     const again = await app.call('POST', '/templates/sync?channelId=wa');
     expect(again.body.created).toEqual([]);

@@ -119,6 +119,26 @@ async function compileMessage(
         { field: `${field}.channelType` },
       );
     }
+    if (template.definition.kind === 'whatsapp') {
+      // A synced status says what WhatsApp will do with the template: with no approved language every message
+      // fails (132015 for a paused one) while the run reports success. Hand-described templates have no status.
+      const { languages } = template.definition;
+      const chosen = languages.filter(
+        (l) => message.language === undefined || l.language === message.language,
+      );
+      const considered = chosen.length > 0 ? chosen : languages;
+      if (
+        considered.length > 0 &&
+        considered.every((l) => l.status !== undefined && l.status !== 'APPROVED')
+      ) {
+        const statuses = [...new Set(considered.map((l) => l.status))].join(', ');
+        throw new HeraldError(
+          'HERALD_TEMPLATE_NOT_APPROVED',
+          `${field}.templateId: ${template.name} is ${statuses} at WhatsApp (sync templates again once it is approved)`,
+          { field: `${field}.templateId` },
+        );
+      }
+    }
     return {
       builder: compileTemplateMessage(
         template,
