@@ -248,6 +248,12 @@ describe('zoneName', () => {
     expect(zoneName('UTC-11')).toBe('UTC-11');
     expect(zoneName('UTC+05:45')).toBe('UTC+5:45');
     expect(zoneName('UTC+15')).toBeUndefined();
+    expect(zoneName('UTC+14')).toBe('UTC+14');
+    expect(zoneName('UTC+14:30')).toBeUndefined();
+    expect(zoneName('UTC-12')).toBe('UTC-12');
+    expect(zoneName('UTC-12:30')).toBeUndefined();
+    expect(zoneName('UTC-13')).toBeUndefined();
+    expect(zoneName('UTC+05:17')).toBeUndefined();
     expect(zoneName('Nowhere/City')).toBeUndefined();
     expect(zoneName(undefined)).toBeUndefined();
   });

@@ -24,7 +24,11 @@ export function zoneName(zone: string | undefined): string | undefined {
   if (offset) {
     const [, sign, hours, minutes] = offset;
     if (sign === undefined) return 'UTC';
-    if (Number(hours) > 14 || Number(minutes ?? 0) > 59) return undefined;
+    // Offsets places use: UTC-12 to UTC+14, on the hour, half hour or three quarters (UTC+05:45, UTC+12:45). A
+    // local-time campaign starts when the earliest zone reaches its time: UTC+14:30 would send everyone late.
+    const total = (Number(hours) * 60 + Number(minutes ?? 0)) * (sign === '-' ? -1 : 1);
+    if (total > 14 * 60 || total < -12 * 60 || !['00', '30', '45', undefined].includes(minutes))
+      return undefined;
     return `UTC${sign}${Number(hours)}${minutes && minutes !== '00' ? `:${minutes}` : ''}`;
   }
   return IANAZone.isValidZone(zone) && Info.normalizeZone(zone)?.isValid ? zone : undefined;
