@@ -16,7 +16,7 @@ const BODIES = [
   JSON.stringify({ name: 'x'.repeat(100_000) }),
   JSON.stringify(nested(200)),
   // Deep enough to exhaust a recursive walk's stack.
-  '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000),
+  `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
   '['.repeat(20_000) + ']'.repeat(20_000),
   // PostgreSQL cannot store U+0000 in text.
   JSON.stringify({ name: 'a\u0000b', items: [{ id: 'e\u0000', address: '+1425\u0000' }], text: '\u0000' }),

@@ -127,7 +127,10 @@ const schedule = z
     timezone: z
       .string()
       .max(64)
-      .refine((v) => zoneName(v) !== undefined, 'an IANA zone (Europe/Paris) or UTC, or an offset from UTC-12 to UTC+14 (UTC+05:30, UTC-11)')
+      .refine(
+        (v) => zoneName(v) !== undefined,
+        'an IANA zone (Europe/Paris) or UTC, or an offset from UTC-12 to UTC+14 (UTC+05:30, UTC-11)',
+      )
       .optional()
       .describe(
         'The wall clock of startTime for local time, and the zone of endpoints that have none. UTC by default.',
