@@ -5,7 +5,8 @@ import type { DeliveryStatus } from '../../domain/channel-event.js';
  *
  * | event type | status |
  * | --- | --- |
- * | TEXT_DELIVERED, TEXT_SUCCESSFUL (accepted by the carrier; some countries send only this) | delivered |
+ * | TEXT_DELIVERED, TEXT_SUCCESSFUL (accepted by the carrier; some countries send only this, as final) | delivered |
+ * | TEXT_SUCCESSFUL that says it is not final (`isFinal: false`: the carrier may still fail it) | sent |
  * | TEXT_PENDING, TEXT_QUEUED | sent |
  * | TEXT_BLOCKED, TEXT_CARRIER_BLOCKED, TEXT_PROTECT_BLOCKED, TEXT_SPAM, TEXT_INVALID, TEXT_INVALID_MESSAGE, TEXT_UNREACHABLE, TEXT_CARRIER_UNREACHABLE, TEXT_TTL_EXPIRED, TEXT_UNKNOWN | failed, with the event type as the error code |
  * | any other TEXT_* | failed when the event says `isFinal`, otherwise sent |
@@ -30,5 +31,8 @@ const STATUS: Readonly<Record<string, DeliveryStatus>> = {
 /** The delivery status an SMS event reports; undefined for events that are not about text messages. */
 export function smsEventStatus(eventType: string, isFinal: boolean | undefined): DeliveryStatus | undefined {
   if (!eventType.startsWith('TEXT_')) return undefined;
+  // `delivered` is an SMS's last status: taken from an interim acceptance, it would refuse the carrier's later
+  // failure (TEXT_CARRIER_UNREACHABLE after TEXT_SUCCESSFUL was lost, the message left `delivered`).
+  if (eventType === 'TEXT_SUCCESSFUL' && isFinal === false) return 'sent';
   return STATUS[eventType] ?? (isFinal ? 'failed' : 'sent');
 }

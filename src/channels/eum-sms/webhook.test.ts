@@ -89,7 +89,9 @@ describe('End User Messaging SMS events', () => {
   it('maps every event type as documented', () => {
     const table: [string, boolean, string | undefined][] = [
       ['TEXT_DELIVERED', true, 'delivered'],
-      ['TEXT_SUCCESSFUL', false, 'delivered'],
+      ['TEXT_SUCCESSFUL', true, 'delivered'],
+      // Accepted by the carrier, which may still fail it.
+      ['TEXT_SUCCESSFUL', false, 'sent'],
       ['TEXT_PENDING', false, 'sent'],
       ['TEXT_QUEUED', false, 'sent'],
       ['TEXT_BLOCKED', true, 'failed'],
