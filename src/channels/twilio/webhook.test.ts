@@ -119,8 +119,15 @@ describe('X-Twilio-Signature', () => {
 });
 
 describe('Twilio status callbacks', () => {
+  it('leaves the statuses of a message Twilio still holds (accepted, scheduled, queued) to sent_for_delivery', () => {
+    for (const held of ['accepted', 'scheduled', 'queued'])
+      expect(handleTwilioWebhook(post(status(held)), TOKEN, 1_700_000_000_000), held).toEqual({
+        accepted: true,
+        events: [],
+      });
+  });
+
   it.each([
-    ['queued', 'sent'],
     ['sending', 'sent'],
     ['sent', 'sent'],
     ['delivered', 'delivered'],

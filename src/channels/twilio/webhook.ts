@@ -63,10 +63,9 @@ export function verifyTwilioSignature(
   });
 }
 
+// `accepted`, `scheduled` and `queued` are Twilio holding the message, which Herald's `sent_for_delivery` already
+// says; only `sending` and later mean it left for the carrier (a scheduled message read `sent` until it went).
 const STATUS: Readonly<Record<string, DeliveryStatus>> = {
-  accepted: 'sent',
-  scheduled: 'sent',
-  queued: 'sent',
   sending: 'sent',
   sent: 'sent',
   delivered: 'delivered',
