@@ -242,7 +242,7 @@ describe('custom channel over HTTP: Pinpoint’s payload', () => {
     server.sandbox.context.faults.configure('custom', { errorRate: 0, throttleRate: 1 });
     expect(await adapterFor({ deliveryUri: receiver.deliveryUri }).send(message)).toMatchObject({
       ok: false,
-      failure: { class: 'throttled', code: 'http_429' },
+      failure: { class: 'throttled', code: 'http_429', retryAfterMs: 2_000 },
     });
   });
 });

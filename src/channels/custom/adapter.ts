@@ -8,6 +8,7 @@ import type {
 } from '../../ports/channel-adapter.js';
 import type { AdapterDeps } from '../../ports/channel-provider.js';
 import { providerRequest } from '../http/provider-request.js';
+import { withRetryAfter } from '../http/retry-after.js';
 import { checkDeliveryUri } from './check-delivery-uri.js';
 import type { CustomCredentials, CustomOptions, CustomSender } from './config.js';
 import { CUSTOM_BATCH_SIZE, customDeliveries, type PinpointCustomEvent } from './custom-deliveries.js';
@@ -137,11 +138,17 @@ export class CustomChannelAdapter implements ChannelAdapter {
         message: `receiver: ${result.failure.message}`,
       };
     }
-    const { status, text } = result.response;
+    const { status, text, headers } = result.response;
     if (status >= 200 && status < 300) return undefined;
     const code = `http_${status}`;
     const message = `receiver answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    if (status === 429) return { class: 'throttled', code, message, scope: 'sender' };
+    if (status === 429) {
+      return withRetryAfter(
+        { class: 'throttled', code, message, scope: 'sender' },
+        headers,
+        this.deps.clock.now(),
+      );
+    }
     if (status >= 500) return { class: 'retryable', code, message };
     return { class: 'permanent', code, message };
   }

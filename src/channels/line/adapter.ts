@@ -15,6 +15,7 @@ import {
   parseJsonBody,
   providerRequest,
 } from '../http/provider-request.js';
+import { withRetryAfter } from '../http/retry-after.js';
 import type { LineCredentials, LineOptions, LineSender } from './config.js';
 import { lineFailure, lineNetworkFailure, parseLineError } from './line-failure.js';
 import { type LineMessageObject, lineMessageObjects } from './line-message-objects.js';
@@ -231,7 +232,7 @@ export class LineAdapter implements ChannelAdapter {
     }
     const error = parseLineError(text);
     if (status === 400 && INVALID_REPLY_TOKEN.test(error.message)) return 'invalid-token';
-    return { ok: false, failure: lineFailure(status, error) };
+    return { ok: false, failure: withRetryAfter(lineFailure(status, error), headers, this.deps.clock.now()) };
   }
 
   private async push(message: OutboundMessage, objects: readonly LineMessageObject[]): Promise<SendOutcome> {
@@ -249,7 +250,10 @@ export class LineAdapter implements ChannelAdapter {
       const id = firstSentId(text) ?? acceptedRequestId(headers) ?? requestId(headers) ?? retryKey;
       return { ok: true, providerMessageId: id };
     }
-    return { ok: false, failure: lineFailure(status, parseLineError(text)) };
+    return {
+      ok: false,
+      failure: withRetryAfter(lineFailure(status, parseLineError(text)), headers, this.deps.clock.now()),
+    };
   }
 
   private async multicast(multicast: UnsettledMulticast): Promise<MulticastResult> {
@@ -267,7 +271,7 @@ export class LineAdapter implements ChannelAdapter {
         (status === 409 ? acceptedRequestId(headers) : undefined) ?? requestId(headers) ?? multicast.retryKey;
       return { kind: 'sent', providerMessageIds: multicast.recipients.map((r) => `${request}:${r.to}`) };
     }
-    const failure = lineFailure(status, parseLineError(text));
+    const failure = withRetryAfter(lineFailure(status, parseLineError(text)), headers, this.deps.clock.now());
     // A 5xx may come after LINE accepted the request; anything else means it did not.
     return { kind: status >= 500 ? 'unsettled' : 'refused', failure };
   }

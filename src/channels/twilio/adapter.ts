@@ -9,6 +9,7 @@ import type {
 } from '../../ports/channel-adapter.js';
 import type { AdapterDeps } from '../../ports/channel-provider.js';
 import { type ProviderResult, parseJsonBody, providerRequest } from '../http/provider-request.js';
+import { withRetryAfter } from '../http/retry-after.js';
 import type { TwilioCredentials, TwilioOptions, TwilioSender } from './config.js';
 import { parseTwilioError, twilioFailure, twilioNetworkFailure } from './twilio-failure.js';
 import { handleTwilioWebhook, MESSAGE_ID_PARAM } from './webhook.js';
@@ -55,7 +56,7 @@ export class TwilioAdapter implements ChannelAdapter {
       form.toString(),
     );
     if (!result.ok) return { ok: false, failure: twilioNetworkFailure(result.failure) };
-    const { status, text } = result.response;
+    const { status, text, headers } = result.response;
     if (status === 200 || status === 201) {
       const sid = (parseJsonBody(text) as { sid?: unknown } | undefined)?.sid;
       if (typeof sid === 'string') return { ok: true, providerMessageId: sid };
@@ -68,7 +69,10 @@ export class TwilioAdapter implements ChannelAdapter {
         },
       };
     }
-    return { ok: false, failure: twilioFailure(status, parseTwilioError(text)) };
+    return {
+      ok: false,
+      failure: withRetryAfter(twilioFailure(status, parseTwilioError(text)), headers, this.deps.clock.now()),
+    };
   }
 
   async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {

@@ -139,6 +139,8 @@ export function createCustomSandbox(): SandboxProvider {
             ? error.statusCode
             : ((error as { statusCode?: number }).statusCode ?? 500);
         const problems = error instanceof ReceiverError ? error.problems : [];
+        // A throttled receiver says when to come back, as a well-behaved HTTP service does.
+        if (status === 429) reply.header('retry-after', '2');
         reply.code(status).send({
           message: error instanceof Error ? error.message : String(error),
           ...(problems.length > 0 ? { problems } : {}),
