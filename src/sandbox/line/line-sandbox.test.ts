@@ -228,6 +228,9 @@ describe('LINE sandbox validation', () => {
     expect((await push({ to: ids[0], messages: [{ type: 'text', text: 'x' }] })).body).toEqual({
       message: 'Failed to send messages',
     });
+    // Groups and rooms are not modelled: a push to one is taken.
+    const group = `C${'a'.repeat(32)}`;
+    expect((await push({ to: group, messages: [{ type: 'text', text: 'x' }] })).status).toBe(200);
   });
 });
 

@@ -302,7 +302,9 @@ export function createLineSandbox(): SandboxProvider {
     if (endpoint !== 'reply') details.push(...validateLineMessages(body.messages));
     if (details.length > 0)
       throw new LineHttpError(400, `The request body has ${details.length} error(s)`, details);
-    if (endpoint === 'push' && !channel.users.has(to[0] ?? ''))
+    // An unknown user cannot be reached; a group or room (C.../R...) is not modelled, so a push to one goes through,
+    // as it does on LINE to a group the bot is in (Herald answers group and room events there).
+    if (endpoint === 'push' && USER_ID.test(to[0] ?? '') && !channel.users.has(to[0] ?? ''))
       throw new LineHttpError(400, 'Failed to send messages');
     return to;
   }
