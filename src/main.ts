@@ -129,7 +129,12 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const checkDestination = destinationCheck(publicOnly);
   const secrets = createAesGcmSecretBox(config.secretKey);
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ??
+    (await openDatabase(config.database, {
+      onError: (error) =>
+        logger.warn({ err: error }, 'an idle database connection failed; the next query opens a new one'),
+    }));
   if (ownsDatabase) await migrateToLatest(database);
   const workerId = `${process.pid}-${ids.next().slice(-8)}`;
 

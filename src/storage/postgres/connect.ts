@@ -10,6 +10,11 @@ export interface PostgresOptions {
   /** Schema to use (and create) instead of `public`; tests run each in their own. */
   schema?: string;
   maxConnections?: number;
+  /**
+   * An idle connection failed (the server restarted, a pooler or firewall closed it). pg drops it from the pool and
+   * the next query opens a new one; without a listener the pool's 'error' event would end the process.
+   */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
+  pool.on('error', (error) => options.onError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
   return {
     db,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/live-herald.js';
 import { TEST_POSTGRES_URL } from '../../../test/helpers/test-database.js';
@@ -148,5 +149,33 @@ describe('the PostgreSQL notify event bus', () => {
     late.publish([status(7)]);
     await eventually(() => (got.length > 0 ? true : undefined), 'the event');
     expect(got).toEqual(['ev-7']);
+  });
+
+  it('listens again when its connection is cut, and hears the other processes again', async () => {
+    const channel = `t_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await open(channel), await open(channel, 200)];
+    const onB: string[] = [];
+    b.subscribe('app1', (e) => onB.push(e.id));
+    await heard(a);
+    // A database restart or an idle timeout, as the server sees it: every LISTEN connection on the channel cut.
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      const cut = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where query = $1 and pid <> pg_backend_pid()',
+        [`LISTEN ${channel}`],
+      );
+      expect(cut.rowCount).toBe(2);
+    } finally {
+      await admin.end();
+    }
+    await eventually(
+      () => {
+        a.publish([status(onB.length + 1_000)]);
+        return onB.length > 0 ? true : undefined;
+      },
+      'an event through the restored connection',
+      15_000,
+    );
   });
 });

@@ -23,6 +23,9 @@ const SEPARATOR = '\n';
 
 /** A process with listeners says which apps they watch this often; others forget an app after three silences. */
 const ANNOUNCE_MS = 10_000;
+/** A lost LISTEN connection is opened again after this long, doubling up to the maximum while it fails. */
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
 
 export interface NotifyEventBusStats {
   /** Notifications waiting to be sent, and their bytes. */
@@ -65,10 +68,9 @@ export async function createNotifyEventBus(options: {
   // What a notification adds around its events: `${ownPrefix},"e":[` and `]}`.
   const envelope = ownPrefix.length + 8;
   const channel = options.channel.replace(/[^a-z0-9_]/gi, '_').slice(0, 60);
-  const listener = new pg.Client({ connectionString: options.url });
   const publisher = new pg.Pool({ connectionString: options.url, max: 1 });
-  await listener.connect();
-  await listener.query(`LISTEN ${channel}`);
+  // An idle publisher connection that fails is replaced on the next query; unheard, its error ends the process.
+  publisher.on('error', (error) => options.logger.warn({ err: error }, 'event publisher connection failed'));
   const stats: NotifyEventBusStats = {
     pending: 0,
     pendingBytes: 0,
@@ -92,7 +94,7 @@ export async function createNotifyEventBus(options: {
       notify(`${ownPrefix},"w":${JSON.stringify(appIds.slice(i, i + 200))}}`);
   };
 
-  listener.on('notification', (message) => {
+  const onNotification = (message: pg.Notification): void => {
     if (!message.payload || message.payload.startsWith(ownPrefix)) return;
     try {
       const parsed = JSON.parse(message.payload) as { o: string; e?: HeraldEvent[]; w?: string[]; q?: 1 };
@@ -105,8 +107,56 @@ export async function createNotifyEventBus(options: {
     } catch (error) {
       options.logger.warn({ err: error }, 'unreadable event notification');
     }
-  });
-  listener.on('error', (error) => options.logger.error({ err: error }, 'event listener connection failed'));
+  };
+
+  // The LISTEN connection, opened again whenever it is lost (a database restart, a failover, an idle timeout):
+  // without it this process would hear nothing from the others for the rest of its life.
+  let closed = false;
+  let retryMs = RECONNECT_MIN_MS;
+  let listener: pg.Client | undefined;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: options.url });
+    client.on('notification', onNotification);
+    client.on('error', (error) => options.logger.warn({ err: error }, 'event listener connection failed'));
+    client.on('end', () => {
+      if (!closed && listener === client) {
+        listener = undefined;
+        reconnect();
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    listener = client;
+  };
+  const reconnect = (): void => {
+    const timer = setTimeout(async () => {
+      if (closed) return;
+      try {
+        await listen();
+        if (closed) {
+          await listener?.end().catch(() => {});
+          return;
+        }
+        retryMs = RECONNECT_MIN_MS;
+        options.logger.info({ channel }, 'event listener connection restored');
+        // What was said while it was down is lost (the live stream is best effort): ask again who watches what,
+        // and tell the others what this process watches.
+        notify(`${ownPrefix},"q":1}`);
+        if (watched.size > 0) announce([...watched.keys()]);
+      } catch (error) {
+        options.logger.warn({ err: error, retryMs }, 'could not restore the event listener connection');
+        retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+        reconnect();
+      }
+    }, retryMs);
+    timer.unref();
+  };
+  await listen();
   // Who watches what, for a process that starts while consoles are open elsewhere.
   notify(`${ownPrefix},"q":1}`);
   const announcer = setInterval(() => {
@@ -221,7 +271,8 @@ export async function createNotifyEventBus(options: {
       clearInterval(announcer);
       await flushing;
       await local.close();
-      await listener.end().catch(() => {});
+      closed = true;
+      await listener?.end().catch(() => {});
       await publisher.end().catch(() => {});
     },
   };
