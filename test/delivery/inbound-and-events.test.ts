@@ -163,6 +163,33 @@ describeEachDatabase('inbound processing and events out', (db) => {
     stream.body.destroy();
   });
 
+  it('ends a stream whose key is revoked', async () => {
+    const key = await live.call('POST', `/v1/apps/${app.appId}/keys`, {
+      headers: app.headers,
+      body: { name: 'console' },
+    });
+    expect(key.status).toBe(201);
+    const stream = await request(`${live.url}/v1/apps/${app.appId}/events/stream`, {
+      headers: { authorization: `Bearer ${key.body.key}` },
+    });
+    let text = '';
+    let ended = false;
+    stream.body.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    stream.body.on('end', () => {
+      ended = true;
+    });
+    const revoked = await live.call('DELETE', `/v1/apps/${app.appId}/keys/${key.body.id}`, {
+      headers: app.headers,
+    });
+    expect(revoked.status).toBe(204);
+    // Checked again every 5 s: within that, the stream says why and ends, and hears nothing more.
+    await eventually(() => (ended ? true : undefined), 'the stream to end', 8_000);
+    expect(text).toContain('event: error');
+    expect(text).toContain('HERALD_UNAUTHENTICATED');
+  });
+
   it('opts an endpoint out on STOP and back in on START, marks messages read, and ignores a redelivered webhook', async () => {
     await subscribe(['endpoint.optout', 'endpoint.optin']);
     const endpoint = await live.call('PUT', `/v1/apps/${app.appId}/endpoints/customer-1`, {

@@ -1,5 +1,5 @@
 import type { EventBus } from '../../ports/event-bus.js';
-import { requireAppAccess } from '../auth.js';
+import { presentedCredential, requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { appIdParams, errorResponses, security } from '../schemas/common.js';
 
@@ -7,7 +7,12 @@ import { appIdParams, errorResponses, security } from '../schemas/common.js';
  * `GET /v1/apps/{appId}/events/stream`: the app's events as server-sent events (`event: <type>`, `id: <event id>`,
  * `data: <json>`), for the console. Live only; the durable path is subscriptions.
  */
-export function eventStreamRoutes(deps: { bus: EventBus; heartbeatMs?: number }): RouteModule {
+export function eventStreamRoutes(deps: {
+  bus: EventBus;
+  heartbeatMs?: number;
+  /** How often an open stream checks that its credential still reaches the app (a key revoked, an app deleted). */
+  recheckMs?: number;
+}): RouteModule {
   return (app) => {
     app.get(
       '/v1/apps/:appId/events/stream',
@@ -35,10 +40,34 @@ export function eventStreamRoutes(deps: { bus: EventBus; heartbeatMs?: number })
           raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
         });
         const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
+        // Access was checked when the stream opened; a key revoked since (or its app deleted) must not keep
+        // receiving the app's events, inbound messages among them. The authenticator's cache makes this cheap.
+        const { appId } = request.params;
+        const credential = presentedCredential(request);
+        const authenticator = request.server.heraldAuthenticator;
+        let recheck: NodeJS.Timeout | undefined;
         const close = () => {
           clearInterval(heartbeat);
+          clearInterval(recheck);
           unsubscribe();
         };
+        recheck = setInterval(async () => {
+          try {
+            const principal = credential ? await authenticator.authenticate(credential) : undefined;
+            const allowed =
+              principal !== undefined &&
+              (principal.kind === 'admin' ? await authenticator.appExists(appId) : principal.appId === appId);
+            if (!allowed) {
+              raw.write(
+                'event: error\ndata: {"code":"HERALD_UNAUTHENTICATED","message":"access was revoked"}\n\n',
+              );
+              raw.end();
+              close();
+            }
+          } catch (error) {
+            request.log.warn({ err: error }, 'could not check an event stream’s access again');
+          }
+        }, deps.recheckMs ?? 5_000);
         request.raw.on('close', close);
         raw.on('close', close);
       },
