@@ -32,6 +32,16 @@ describe('loadConfig', () => {
     expect(again.generated).toEqual({ adminToken: false, secretKey: false });
   });
 
+  it('refuses a secret file that is too short rather than replacing it', () => {
+    const cwd = tempDir();
+    fs.mkdirSync(path.join(cwd, 'data'));
+    fs.writeFileSync(path.join(cwd, 'data', 'secret-key'), 'shortkey\n');
+    expect(() => loadConfig({ env: {}, cwd, fs })).toThrow(/secret-key: holds 8 characters/);
+    expect(fs.readFileSync(path.join(cwd, 'data', 'secret-key'), 'utf8')).toBe('shortkey\n');
+    fs.writeFileSync(path.join(cwd, 'data', 'secret-key'), '');
+    expect(() => loadConfig({ env: {}, cwd, fs, generateSecrets: false })).toThrow(/holds nothing/);
+  });
+
   it('lets client commands read an existing admin token without ever creating secrets', () => {
     const empty = tempDir();
     const client = loadConfig({ env: {}, cwd: empty, fs, generateSecrets: false });

@@ -156,6 +156,11 @@ function resolveSecret(
   if (fs.existsSync(file)) {
     const stored = fs.readFileSync(file, 'utf8').trim();
     if (stored.length >= 16) return { value: stored, generated: false };
+    // Never replaced: a truncated secret-key file replaced with a new key would leave every stored provider
+    // credential undecryptable, silently.
+    throw new ConfigError([
+      `${file}: holds ${stored.length === 0 ? 'nothing' : `${stored.length} characters`}; a ${name} is at least 16 characters (restore it from a backup, or delete the file to have a new one generated)`,
+    ]);
   }
   if (!generate) return { value: '', generated: false };
   fs.mkdirSync(dataDir, { recursive: true });
