@@ -52,4 +52,31 @@ describe('herald migrate and herald apps', () => {
     expect(left).not.toContain('admin-token');
     expect(left).not.toContain('secret-key');
   }, 60_000);
+
+  it('refuses app names the API refuses', async () => {
+    const cwd = tempDir();
+    const env = {
+      HERALD_DATA_DIR: path.join(cwd, 'data'),
+      HERALD_DATABASE_URL: `sqlite:${path.join(cwd, 'h.db')}`,
+    };
+    for (const name of ['', '   ', 'x'.repeat(129)]) {
+      const failed = await herald(cwd, ['apps', 'create', name], env).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code, JSON.stringify(name)).toBe(2);
+      expect(failed?.stderr).toContain('1 to 128 characters');
+    }
+    expect((await herald(cwd, ['apps', 'list'], env)).stdout).toBe('');
+  }, 60_000);
+
+  it('refuses a bad flag value by name before doing anything', async () => {
+    const cwd = tempDir();
+    const failed = await herald(cwd, ['sandbox', '--port', 'abc']).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).not.toBe(0);
+    expect(failed?.stderr).toMatch(/--port <port>.*'abc' is invalid.*a port/s);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../../app/apps/create-app.js';
+import { APP_NAME_MAX, createApp } from '../../app/apps/create-app.js';
 import { systemClock } from '../../runtime/system-clock.js';
 import { createUlidGenerator } from '../../runtime/ulid-generator.js';
 import { KyselyAppStore } from '../../storage/app-store.js';
@@ -16,6 +16,11 @@ export function registerAppsCommand(program: Command): void {
     .description('create an app and print its id and first API key (shown once)')
     .option('--json', 'print JSON')
     .action(async (name: string, flags: { json?: boolean }) => {
+      if (name.trim().length === 0 || name.trim().length > APP_NAME_MAX) {
+        process.stderr.write(`herald: the app's name is 1 to ${APP_NAME_MAX} characters\n`);
+        process.exitCode = 2;
+        return;
+      }
       const config = cliConfig();
       const database = await openDatabase(config.database);
       try {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createHttpPools } from '../../runtime/undici-http-pools.js';
 import { type ApiClient, ApiError, apiTarget, createApiClient } from '../api-client.js';
 import { cliConfig } from '../cli-config.js';
+import { positiveNumber } from '../option-parsers.js';
 
 const CHANNELS = { whatsapp: 'WHATSAPP', line: 'LINE', sms: 'SMS', custom: 'CUSTOM' } as const;
 
@@ -121,7 +122,7 @@ export function registerSendCommand(program: Command): void {
     )
     .option('--channel-id <id>', "one of the app's channels (default: the first of the type)")
     .option('--no-follow', 'print the message id and return')
-    .option('--timeout <seconds>', 'stop following after this long', '120')
+    .option('--timeout <seconds>', 'stop following after this long', positiveNumber, 120)
     .option('--url <url>', "Herald's base URL (default: HERALD_PUBLIC_URL, or http://host:port)")
     .option('--api-key <key>', "the app's API key (default: HERALD_API_KEY, else the admin token)")
     .action(
@@ -135,7 +136,7 @@ export function registerSendCommand(program: Command): void {
         param: string[];
         channelId?: string;
         follow: boolean;
-        timeout: string;
+        timeout: number;
         url?: string;
         apiKey?: string;
       }) => {
@@ -157,7 +158,7 @@ export function registerSendCommand(program: Command): void {
                 : {}),
               ...(flags.channelId ? { channelId: flags.channelId } : {}),
               noFollow: !flags.follow,
-              timeoutMs: Number(flags.timeout) * 1000,
+              timeoutMs: flags.timeout * 1000,
             },
             { api: createApiClient({ ...apiTarget(config, flags), pools }), out: process.stdout },
           );

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import { createHerald } from '../../main.js';
 import { cliConfig, onShutdownSignal } from '../cli-config.js';
+import { port } from '../option-parsers.js';
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the HTTP API, webhooks and workers in one process')
-    .option('--port <port>', 'port to listen on (HERALD_PORT)')
+    .option('--port <port>', 'port to listen on (HERALD_PORT)', port)
     .option('--host <host>', 'address to listen on (HERALD_HOST)')
     .option('--sandbox', 'mount the provider sandboxes in this process (demo, tests)')
     .option('--demo', 'create a demo app whose channels point at the sandboxes')
-    .action(async (flags: { port?: string; host?: string; sandbox?: boolean; demo?: boolean }) => {
+    .action(async (flags: { port?: number; host?: string; sandbox?: boolean; demo?: boolean }) => {
       const config = cliConfig({ port: flags.port, host: flags.host }, { generateSecrets: true });
       const herald = await createHerald({
         config,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createHerald } from '../../main.js';
 import { cliConfig, onShutdownSignal } from '../cli-config.js';
+import { port } from '../option-parsers.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -11,9 +12,10 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--port <port>',
       'serve /metrics, /healthz and /readyz on this port (a worker counts its own sends and statuses)',
+      port,
     )
     .option('--host <host>', 'address for --port (HERALD_HOST)')
-    .action(async (flags: { port?: string; host?: string }) => {
+    .action(async (flags: { port?: number; host?: string }) => {
       const config = cliConfig({ port: flags.port, host: flags.host }, { generateSecrets: true });
       const herald = await createHerald({ config, role: 'worker' });
       onShutdownSignal(() => herald.stop());
