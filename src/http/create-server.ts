@@ -137,8 +137,8 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   app.addHook('onResponse', (request, reply, done) => {
     const failed = reply.statusCode >= 500;
     if (failed || VERBOSE_LEVELS.has(request.log.level)) {
+      // request.log already carries reqId.
       const line = {
-        reqId: request.id,
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,

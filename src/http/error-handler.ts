@@ -20,7 +20,7 @@ export function errorHandler(
 ): void {
   const herald = toHeraldError(error);
   if (herald.code === 'HERALD_INTERNAL') {
-    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    request.log.error({ err: error }, 'unhandled error');
   }
   sendError(reply, herald);
 }

@@ -295,6 +295,10 @@ describeEachDatabase('the send API', (db) => {
     expect(JSON.stringify(processed)).not.toContain(digits);
     const logs = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(0);
+    // Request lines name their request once (a repeated key is invalid JSON for some log shippers).
+    const requestLines = logLines.filter((l) => l.includes('"reqId"'));
+    expect(requestLines.length).toBeGreaterThan(0);
+    expect(requestLines.filter((l) => l.split('"reqId"').length > 2)).toEqual([]);
     expect(logs).not.toContain(digits);
     expect(logs).not.toContain(secretText);
     expect(logs).not.toContain(apiKey);
