@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
+// Digits, not anything Number() reads: a blank HERALD_PORT became 0, a random port.
+const port = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/, 'must be a port number, 0 to 65535').transform(Number)])
+  .pipe(z.number().int().min(0).max(65535));
 const positiveInt = z.coerce.number().int().positive();
+/** Milliseconds that feed a timer: at most a day (Node turns a delay past 24.8 days into 1 ms). */
+const timerMs = positiveInt.max(86_400_000, 'must be at most 86400000 (a day)');
 const boolish = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
@@ -61,7 +66,7 @@ export const configSchema = z.strictObject({
   delivery: z
     .strictObject({
       /** How long a free-form WhatsApp message waits for the 24-hour window before it expires. */
-      holdTimeSeconds: positiveInt.default(7200),
+      holdTimeSeconds: positiveInt.min(60).max(604_800, 'must be at most 604800 (7 days)').default(7200),
       ledgerRetentionDays: positiveInt.default(365),
       inboundRetentionDays: positiveInt.default(30),
       maxAttempts: positiveInt.default(8),
@@ -70,15 +75,15 @@ export const configSchema = z.strictObject({
       startKeywords: list.default(['START', 'UNSTOP', 'SUBSCRIBE']),
       workers: boolish.default(true),
       /** How long a claimed send stays with its worker; a worker that dies gives its sends back after this. */
-      jobLeaseMs: positiveInt.default(60_000),
+      jobLeaseMs: timerMs.default(60_000),
       /** How long a sender stays with a worker that stopped renewing its lease. */
-      senderLeaseMs: positiveInt.default(10_000),
+      senderLeaseMs: timerMs.default(10_000),
       /** Provider calls in flight per sender. */
       maxInFlight: positiveInt.default(256),
       /** Jobs claimed, and outcomes written, at once. */
       batchSize: positiveInt.default(500),
       /** First retry delay after a retryable failure; it doubles with each attempt (with jitter), up to 5 minutes. */
-      retryBaseMs: positiveInt.default(1_000),
+      retryBaseMs: timerMs.default(1_000),
     })
     .prefault({}),
 });

@@ -90,6 +90,19 @@ describe('loadConfig', () => {
       expect(problems).toContain('HERALD_DATABASE_URL');
       expect(problems).toContain('sqlite:<path> or postgres://');
     }
+    const one = (env: Record<string, string>) => {
+      try {
+        loadConfig({ env, cwd, fs });
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return 'accepted';
+    };
+    expect(one({ HERALD_PORT: ' ' })).toContain('HERALD_PORT');
+    expect(one({ HERALD_PORT: '80.5' })).toContain('HERALD_PORT');
+    expect(one({ HERALD_SENDER_LEASE_MS: '9000000000' })).toContain('HERALD_SENDER_LEASE_MS');
+    expect(one({ HERALD_HOLD_TIME_SECONDS: '30' })).toContain('HERALD_HOLD_TIME_SECONDS');
+    expect(one({ HERALD_PORT: '0', HERALD_SENDER_LEASE_MS: '86400000' })).toBe('accepted');
   });
 
   it('rejects unknown settings in the file and a short admin token', () => {
