@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 // Digits, not anything Number() reads: a blank HERALD_PORT became 0, a random port.
 const port = z
-  .union([z.number(), z.string().trim().regex(/^\d+$/, 'must be a port number, 0 to 65535').transform(Number)])
+  .union([
+    z.number(),
+    z.string().trim().regex(/^\d+$/, 'must be a port number, 0 to 65535').transform(Number),
+  ])
   .pipe(z.number().int().min(0).max(65535));
 const positiveInt = z.coerce.number().int().positive();
 /** Milliseconds that feed a timer: at most a day (Node turns a delay past 24.8 days into 1 ms). */

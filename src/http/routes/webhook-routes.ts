@@ -75,9 +75,11 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
           channelId,
           senderKey: found.channel.senderKey,
           // A user can send U+0000, which PostgreSQL's text cannot hold: stored as U+FFFD, like other undecodable text.
-          events: result.events.map((event) =>
-            jsonTextProblem(event, Number.POSITIVE_INFINITY) === undefined ? event : withoutNul(event),
-          ),
+          events: mayHoldNul(webhook.rawBody)
+            ? result.events.map((event) =>
+                jsonTextProblem(event, Number.POSITIVE_INFINITY) === undefined ? event : withoutNul(event),
+              )
+            : result.events,
           receivedAt: deps.clock.now(),
         });
       }
@@ -117,4 +119,12 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | unde
     out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
+}
+
+/**
+ * Whether a provider's text could hold U+0000: only if its raw body spells one, as JSON's `\u0000` (SNS's nested
+ * JSON included), a form's `%00` or the byte itself. Most webhooks do not, and their events are not walked at all.
+ */
+function mayHoldNul(rawBody: Buffer): boolean {
+  return rawBody.includes('\\u0000') || rawBody.includes('%00') || rawBody.includes(0);
 }
