@@ -10,10 +10,15 @@ const port = z
 const positiveInt = z.coerce.number().int().positive();
 /** Milliseconds that feed a timer: at most a day (Node turns a delay past 24.8 days into 1 ms). */
 const timerMs = positiveInt.max(86_400_000, 'must be at most 86400000 (a day)');
-const boolish = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
-]);
+const boolish = z.union(
+  [
+    z.boolean(),
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true, false, 1 or 0' })
+      .transform((v) => v === 'true' || v === '1'),
+  ],
+  { message: 'must be true, false, 1 or 0' },
+);
 const list = z.union([
   z.array(z.string()),
   z.string().transform((v) =>
@@ -27,9 +32,13 @@ const list = z.union([
 const databaseUrl = z
   .string()
   .min(1)
-  .refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://'), {
-    message: 'must be sqlite:<path> or postgres://user@host:port/database',
-  });
+  .refine(
+    (v) =>
+      (v.startsWith('sqlite:') && v.slice('sqlite:'.length).trim() !== '') ||
+      v.startsWith('postgres://') ||
+      v.startsWith('postgresql://'),
+    { message: 'must be sqlite:<path> or postgres://user@host:port/database' },
+  );
 
 /**
  * Every setting Herald reads, with its default. `config-sources.ts` says which environment variable or

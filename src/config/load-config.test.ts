@@ -32,6 +32,14 @@ describe('loadConfig', () => {
     expect(again.generated).toEqual({ adminToken: false, secretKey: false });
   });
 
+  it('names the data directory when it cannot be created', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'file.csv'), 'x');
+    expect(() => loadConfig({ env: { HERALD_DATA_DIR: path.join(cwd, 'file.csv', 'd') }, cwd, fs })).toThrow(
+      /HERALD_DATA_DIR .* cannot be created \(ENOTDIR\)/,
+    );
+  });
+
   it('refuses a secret file that is too short rather than replacing it', () => {
     const cwd = tempDir();
     fs.mkdirSync(path.join(cwd, 'data'));
@@ -99,6 +107,10 @@ describe('loadConfig', () => {
       return 'accepted';
     };
     expect(one({ HERALD_PORT: ' ' })).toContain('HERALD_PORT');
+    expect(one({ HERALD_DATABASE_URL: 'sqlite:' })).toContain('HERALD_DATABASE_URL');
+    expect(one({ HERALD_MARK_READ: 'yes' })).toContain(
+      'HERALD_MARK_READ (or "delivery.markRead" in herald.config.json): must be true, false, 1 or 0',
+    );
     expect(one({ HERALD_PORT: '80.5' })).toContain('HERALD_PORT');
     expect(one({ HERALD_SENDER_LEASE_MS: '9000000000' })).toContain('HERALD_SENDER_LEASE_MS');
     expect(one({ HERALD_HOLD_TIME_SECONDS: '30' })).toContain('HERALD_HOLD_TIME_SECONDS');

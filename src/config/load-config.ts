@@ -163,7 +163,12 @@ function resolveSecret(
     ]);
   }
   if (!generate) return { value: '', generated: false };
-  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError([`HERALD_DATA_DIR (or "dataDir"): ${dataDir} cannot be created (${code})`]);
+  }
   const value = randomBytes(32).toString('base64url');
   fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'w' });
   return { value, generated: true };
