@@ -8,6 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Authenticator } from '../app/apps/authenticator.js';
 import { HeraldError } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
@@ -46,6 +47,8 @@ const VERBOSE_LEVELS = new Set(['debug', 'trace']);
  * Builds the HTTP server: zod validation (unknown fields rejected), one error envelope, the OpenAPI document at
  * `/openapi.json` and its browsable reference at `/docs`. It knows nothing of the routes it registers.
  */
+const NO_QUERY = z.strictObject({});
+
 export async function createServer(options: ServerOptions): Promise<HeraldFastify> {
   const app = Fastify({
     loggerInstance: options.logger as never,
@@ -97,6 +100,10 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
   const routes: HeraldRoute[] = [];
   app.decorate('heraldRoutes', routes);
   app.addHook('onRoute', (route) => {
+    // An API route that takes no query string refuses one, as the others refuse unknown parameters: `?limit=1` on an
+    // unpaged list was silently ignored. (Webhooks keep theirs: providers put their own parameters there.)
+    if (route.url.startsWith('/v1/') && route.schema && route.schema.querystring === undefined)
+      route.schema.querystring = NO_QUERY;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });

@@ -63,6 +63,14 @@ describeEachDatabase(
       const empty = await call('POST', '/messages', 'application/json', '');
       expect(empty.statusCode).toBe(400);
       expect(empty.json().error.code).toBe('HERALD_VALIDATION_FAILED');
+      // A route that takes no query string refuses one (an unpaged list ignored ?limit=1).
+      const paged = await herald.server.inject({
+        method: 'GET',
+        url: `/v1/apps/${app.appId}/channels?limit=1`,
+        headers: app.headers,
+      });
+      expect(paged.statusCode).toBe(400);
+      expect(paged.json().error).toMatchObject({ code: 'HERALD_UNKNOWN_FIELD' });
       const text = await call('PUT', '/endpoints/e2', 'text/plain', JSON.stringify(endpoint));
       expect(text.statusCode).toBe(415);
       expect(text.json().error.code).toBe('HERALD_UNSUPPORTED_MEDIA_TYPE');
