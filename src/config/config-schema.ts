@@ -11,12 +11,7 @@ const positiveInt = z.coerce.number().int().positive();
 /** Milliseconds that feed a timer: at most a day (Node turns a delay past 24.8 days into 1 ms). */
 const timerMs = positiveInt.max(86_400_000, 'must be at most 86400000 (a day)');
 const boolish = z.union(
-  [
-    z.boolean(),
-    z
-      .enum(['true', 'false', '1', '0'], { message: 'must be true, false, 1 or 0' })
-      .transform((v) => v === 'true' || v === '1'),
-  ],
+  [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')],
   { message: 'must be true, false, 1 or 0' },
 );
 const list = z.union([

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
 import type { MessageStatus } from '../domain/message-status.js';
 import { allowedFrom } from '../domain/message-status.js';
 import type { OutboxWriter } from '../ports/event-outbox.js';
@@ -492,82 +492,77 @@ export class KyselySendQueue implements SendQueue {
     return changes;
   }
 
-  async releaseHeld(
+  releaseHeld(
     senderKey: string,
     recipientHash: string,
     now: number,
     outbox?: OutboxWriter,
   ): Promise<StatusChange[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const jobs = await trx
-        .updateTable('jobs')
-        .set({ state: 'ready', run_at: now, locked_until: null, locked_by: null })
-        .where('queue', '=', SEND)
-        .where('partition_key', '=', senderKey)
-        .where('recipient_hash', '=', recipientHash)
-        // A literal, so both planners can use the partial index of held jobs.
-        .where('state', '=', sql.lit('held'))
-        .returning(['message_id'])
-        .execute();
-      const ids = jobs.map((j) => j.message_id).filter((id): id is string => id !== null);
-      if (ids.length === 0) return [];
-      const moved = await trx
-        .updateTable('messages')
-        .set({ status: 'queued', hold_until: null, updated_at: now })
-        .where('id', 'in', ids)
-        .where('status', 'in', [...allowedFrom('queued')])
-        .returning(['id', 'app_id', 'channel_id', 'campaign_id', 'endpoint_id'])
-        .execute();
-      if (moved.length === 0) return [];
-      await trx
-        .insertInto('message_events')
-        .values(moved.map((m) => ({ message_id: m.id, at: now, status: 'queued', error_code: null })))
-        .execute();
-      const changes = moved.map((m) => change(m, 'queued', now));
-      if (outbox) await insertDeliveries(trx, outbox(changes), now);
-      return changes;
-    });
+    return this.endHold(senderKey, recipientHash, now, 'queued', undefined, outbox);
   }
 
-  async cancelHeld(
+  cancelHeld(
     senderKey: string,
     recipientHash: string,
     error: { readonly code: string; readonly message: string },
     now: number,
     outbox?: OutboxWriter,
   ): Promise<StatusChange[]> {
+    return this.endHold(senderKey, recipientHash, now, 'cancelled', error, outbox);
+  }
+
+  /**
+   * Ends the hold of every message held for a recipient: `queued` makes their jobs ready again (in the order they
+   * were sent), `cancelled` deletes them (and the addresses they hold) and records `error`.
+   */
+  private endHold(
+    senderKey: string,
+    recipientHash: string,
+    now: number,
+    to: 'queued' | 'cancelled',
+    error: { readonly code: string; readonly message: string } | undefined,
+    outbox: OutboxWriter | undefined,
+  ): Promise<StatusChange[]> {
     return this.db.transaction().execute(async (trx) => {
-      const jobs = await trx
-        .deleteFrom('jobs')
-        .where('queue', '=', SEND)
-        .where('partition_key', '=', senderKey)
-        .where('recipient_hash', '=', recipientHash)
-        .where('state', '=', sql.lit('held'))
-        .returning(['message_id'])
-        .execute();
+      // A literal for the state, so both planners can use the partial index of held jobs.
+      const heldFor = (eb: ExpressionBuilder<Database, 'jobs'>) =>
+        eb.and([
+          eb('queue', '=', SEND),
+          eb('partition_key', '=', senderKey),
+          eb('recipient_hash', '=', recipientHash),
+          eb('state', '=', sql.lit('held')),
+        ]);
+      const held =
+        to === 'queued'
+          ? trx
+              .updateTable('jobs')
+              .set({ state: 'ready', run_at: now, locked_until: null, locked_by: null })
+              .where(heldFor)
+              .returning(['message_id'])
+          : trx.deleteFrom('jobs').where(heldFor).returning(['message_id']);
+      const jobs = await held.execute();
       const ids = jobs.map((j) => j.message_id).filter((id): id is string => id !== null);
       if (ids.length === 0) return [];
       const moved = await trx
         .updateTable('messages')
         .set({
-          status: 'cancelled',
+          status: to,
           hold_until: null,
-          error_code: error.code,
-          error_message: error.message,
           updated_at: now,
+          ...(error ? { error_code: error.code, error_message: error.message } : {}),
         })
         .where('id', 'in', ids)
-        .where('status', 'in', [...allowedFrom('cancelled')])
+        .where('status', 'in', [...allowedFrom(to)])
         .returning(['id', 'app_id', 'channel_id', 'campaign_id', 'endpoint_id'])
         .execute();
       if (moved.length === 0) return [];
       await trx
         .insertInto('message_events')
         .values(
-          moved.map((m) => ({ message_id: m.id, at: now, status: 'cancelled', error_code: error.code })),
+          moved.map((m) => ({ message_id: m.id, at: now, status: to, error_code: error?.code ?? null })),
         )
         .execute();
-      const changes = moved.map((m) => ({ ...change(m, 'cancelled', now), error }));
+      const changes = moved.map((m) => ({ ...change(m, to, now), ...(error ? { error } : {}) }));
       if (outbox) await insertDeliveries(trx, outbox(changes), now);
       return changes;
     });
