@@ -22,6 +22,12 @@ export function registerWorkerCommand(program: Command): void {
       // Only on request: a worker beside `serve` on one host would otherwise take HERALD_PORT from it.
       const url = flags.port === undefined ? undefined : await herald.listen();
       herald.startWorkers();
+      if (config.database.kind === 'sqlite') {
+        herald.logger.warn(
+          { database: 'sqlite' },
+          'on SQLite a worker shares the one database file with `serve`: it works, but adds no throughput, and its live events do not reach the event streams of `serve`; scale out on PostgreSQL',
+        );
+      }
       herald.logger.info(
         {
           workerId: herald.workerId,
