@@ -11,6 +11,7 @@ import { ChannelDirectory } from './app/channels/channel-directory.js';
 import { Coalescer } from './app/coalescer.js';
 import { DeliveryEngine } from './app/delivery/delivery-engine.js';
 import { createInboxSink } from './app/delivery/inbox-sink.js';
+import { createProviderIdCodec } from './app/delivery/provider-id-codec.js';
 import { createRecipientHasher } from './app/delivery/recipient-hasher.js';
 import { type SendMessageDeps, type SendRequest, sendMessage } from './app/delivery/send-message.js';
 import { configureDemoChannels } from './app/demo/configure-demo-channels.js';
@@ -160,8 +161,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     readRows: threadedImportRows(),
   });
   const inbox = new KyselyInboxStore(database.db, database.dialect);
-  const queue = new KyselySendQueue(database.db, database.dialect);
-  const ledger = new KyselyMessageLedger(database.db, database.dialect);
+  const providerIds = createProviderIdCodec(config.secretKey, secrets);
+  const queue = new KyselySendQueue(database.db, database.dialect, providerIds);
+  const ledger = new KyselyMessageLedger(database.db, database.dialect, providerIds);
   const conversations = new KyselyConversationStore(database.db);
   const inboundMessages = new KyselyInboundMessageStore(database.db);
   const deliverySettings = new KyselyDeliverySettingsStore(database.db);

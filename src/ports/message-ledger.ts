@@ -70,6 +70,11 @@ export interface MessageLedger {
     updates: readonly ProviderStatusUpdate[],
     outbox?: OutboxWriter,
   ): Promise<{ changes: StatusChange[]; unmatched: number[] }>;
+  /**
+   * Seals up to `limit` provider ids written before the ledger sealed them (migration 0007); the number done, 0
+   * when none is left.
+   */
+  sealProviderIds(limit: number): Promise<number>;
   /** Deletes messages (and their history) created before `before`. */
   purge(before: number, limit: number): Promise<number>;
 }

@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
+import { testProviderIds } from '../../test/helpers/test-provider-ids.js';
 import type { EnqueueItem } from '../ports/send-queue.js';
 import { KyselyAppStore } from './app-store.js';
 import { KyselyCampaignMetrics } from './campaign-metrics.js';
@@ -57,7 +58,7 @@ describeEachDatabase('campaign metrics and queue control', (db) => {
         secretHash: 'ab'.repeat(32),
       },
     );
-    queue = new KyselySendQueue(db().db, db().dialect);
+    queue = new KyselySendQueue(db().db, db().dialect, testProviderIds);
     metrics = new KyselyCampaignMetrics(db().db);
     control = new KyselyCampaignQueueControl(db().db);
   });

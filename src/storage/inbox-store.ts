@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { ChannelEvent } from '../domain/channel-event.js';
 import type { InboxEntry, InboxStore } from '../ports/inbox-store.js';
@@ -39,6 +40,19 @@ const INBOX_ROWS = new BulkInsert(
   { onConflict: 'nothing', returning: 'id' },
 );
 
+/**
+ * What the inbox keeps of a provider's event id: its SHA-256, 128 bits in base64url. Deduplication needs only
+ * equality, and an id can carry an address: a WhatsApp status's id is its message's wamid, base64 around the
+ * recipient's phone number, and processed rows stay for days. Unkeyed, because those ids also carry random parts
+ * that no one can enumerate.
+ *
+ * @example
+ * inboxEventKey('wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTND:delivered'); // 'q0k...' (22 characters)
+ */
+export function inboxEventKey(eventId: string): string {
+  return createHash('sha256').update(eventId).digest().subarray(0, 16).toString('base64url');
+}
+
 export class KyselyInboxStore implements InboxStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -58,7 +72,7 @@ export class KyselyInboxStore implements InboxStore {
       e.appId,
       e.channelId,
       e.senderKey,
-      e.event.eventId,
+      inboxEventKey(e.event.eventId),
       e.event.type,
       JSON.stringify(e.event),
       e.receivedAt,
@@ -92,7 +106,7 @@ export class KyselyInboxStore implements InboxStore {
       appIds[i] = e.appId;
       channelIds[i] = e.channelId;
       senderKeys[i] = e.senderKey;
-      eventIds[i] = e.event.eventId;
+      eventIds[i] = inboxEventKey(e.event.eventId);
       types[i] = e.event.type;
       payloads[i] = JSON.stringify(e.event);
       receivedAt[i] = e.receivedAt;

@@ -8,6 +8,7 @@ import type {
   MessageLedger,
   ProviderStatusUpdate,
 } from '../ports/message-ledger.js';
+import type { ProviderIdCodec } from '../ports/provider-id-codec.js';
 import type { StatusChange } from '../ports/send-queue.js';
 import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
@@ -28,6 +29,7 @@ export class KyselyMessageLedger implements MessageLedger {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly providerIds: ProviderIdCodec,
   ) {}
 
   async findByIdempotencyKey(
@@ -71,7 +73,7 @@ export class KyselyMessageLedger implements MessageLedger {
     const createdAt = Number(row.created_at);
     const heldAtOnce = stored[0]?.status === 'awaiting_window' && stored[0].at === createdAt;
     return {
-      ...toLedgerMessage(row),
+      ...this.toLedgerMessage(row),
       history: heldAtOnce ? stored : [{ status: 'queued', at: createdAt, errorCode: null }, ...stored],
     };
   }
@@ -90,7 +92,7 @@ export class KyselyMessageLedger implements MessageLedger {
     if (filter.campaignId) query = query.where('campaign_id', '=', filter.campaignId);
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
-    return (await query.execute()).map(toLedgerMessage);
+    return (await query.execute()).map((row) => this.toLedgerMessage(row));
   }
 
   async applyProviderStatuses(
@@ -109,13 +111,20 @@ export class KyselyMessageLedger implements MessageLedger {
         const rows = await (this.dialect === 'postgres' ? query.orderBy('id').forUpdate() : query).execute();
         for (const row of rows) byId.set(row.id, row);
       }
-      const bySender = new Map<string, string[]>();
-      for (const u of updates) {
-        if (u.messageId && byId.has(u.messageId)) continue;
-        bySender.set(u.senderKey, [...(bySender.get(u.senderKey) ?? []), u.providerMessageId]);
-      }
-      for (const [senderKey, providerIds] of bySender) {
-        for (const part of chunk([...new Set(providerIds)], 500)) {
+      // Rows are found by the id's digest, and rows from before migration 0007 not yet sealed by the id itself.
+      const digests = updates.map((u) =>
+        u.messageId && byId.has(u.messageId) ? '' : this.providerIds.digest(u.senderKey, u.providerMessageId),
+      );
+      const bySender = new Map<string, Set<string>>();
+      updates.forEach((u, index) => {
+        const digest = digests[index];
+        if (!digest) return;
+        const keys = bySender.get(u.senderKey) ?? new Set<string>();
+        keys.add(digest).add(u.providerMessageId);
+        bySender.set(u.senderKey, keys);
+      });
+      for (const [senderKey, keys] of bySender) {
+        for (const part of chunk([...keys], 500)) {
           const rows = await trx
             .selectFrom('messages')
             .selectAll()
@@ -131,9 +140,13 @@ export class KyselyMessageLedger implements MessageLedger {
       const unmatched: number[] = [];
       const perMessage = new Map<string, { row: Row; updates: ProviderStatusUpdate[] }>();
       updates.forEach((u, index) => {
+        const byKey = (key: string | undefined) =>
+          key ? byProvider.get(`${u.senderKey}\u0000${key}`) : undefined;
+        const legacy = byKey(u.providerMessageId);
         const row =
           (u.messageId ? byId.get(u.messageId) : undefined) ??
-          byProvider.get(`${u.senderKey}\u0000${u.providerMessageId}`);
+          byKey(digests[index]) ??
+          (legacy?.provider_ref === null ? legacy : undefined);
         if (!row || row.sender_key !== u.senderKey) {
           unmatched.push(index);
           return;
@@ -192,7 +205,12 @@ export class KyselyMessageLedger implements MessageLedger {
           .set({
             status,
             updated_at: last.at,
-            provider_message_id: row.provider_message_id ?? last.providerMessageId,
+            ...(row.provider_message_id === null
+              ? {
+                  provider_message_id: this.providerIds.digest(row.sender_key, last.providerMessageId),
+                  provider_ref: this.providerIds.seal(last.providerMessageId),
+                }
+              : {}),
             ...(status === 'failed' && lastError
               ? { error_code: lastError.code, error_message: lastError.message.slice(0, 1000) }
               : {}),
@@ -260,6 +278,33 @@ export class KyselyMessageLedger implements MessageLedger {
     });
   }
 
+  async sealProviderIds(limit: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['id', 'sender_key', 'provider_message_id'])
+      .where('provider_ref', 'is', null)
+      .where('provider_message_id', 'is not', null)
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return 0;
+    await this.db.transaction().execute(async (trx) => {
+      for (const row of rows) {
+        const id = row.provider_message_id as string;
+        await trx
+          .updateTable('messages')
+          .set({
+            provider_message_id: this.providerIds.digest(row.sender_key, id),
+            provider_ref: this.providerIds.seal(id),
+          })
+          .where('id', '=', row.id)
+          .where('provider_ref', 'is', null)
+          .where('provider_message_id', '=', id)
+          .execute();
+      }
+    });
+    return rows.length;
+  }
+
   async purge(before: number, limit: number): Promise<number> {
     const ids = await this.db
       .selectFrom('messages')
@@ -279,29 +324,32 @@ export class KyselyMessageLedger implements MessageLedger {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
-}
 
-export function toLedgerMessage(row: Row): LedgerMessage {
-  return {
-    id: row.id,
-    appId: row.app_id,
-    channelId: row.channel_id,
-    channelType: row.channel_type as ChannelType,
-    senderKey: row.sender_key,
-    recipientHash: row.recipient_hash,
-    endpointId: row.endpoint_id,
-    source: row.source,
-    contentKind: row.content_kind,
-    templateName: row.template_name,
-    status: row.status as MessageStatus,
-    providerMessageId: row.provider_message_id,
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
-    attempts: row.attempts,
-    campaignId: row.campaign_id,
-    activityId: row.activity_id,
-    treatmentId: row.treatment_id,
-    holdUntil: row.hold_until,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+  private toLedgerMessage(row: Row): LedgerMessage {
+    return {
+      id: row.id,
+      appId: row.app_id,
+      channelId: row.channel_id,
+      channelType: row.channel_type as ChannelType,
+      senderKey: row.sender_key,
+      recipientHash: row.recipient_hash,
+      endpointId: row.endpoint_id,
+      source: row.source,
+      contentKind: row.content_kind,
+      templateName: row.template_name,
+      status: row.status as MessageStatus,
+      providerMessageId:
+        row.provider_ref !== null
+          ? (this.providerIds.open(row.provider_ref) ?? null)
+          : row.provider_message_id,
+      error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+      attempts: row.attempts,
+      campaignId: row.campaign_id,
+      activityId: row.activity_id,
+      treatmentId: row.treatment_id,
+      holdUntil: row.hold_until,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
 }

@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
+import { testProviderIds } from '../../test/helpers/test-provider-ids.js';
 import type { EnqueueItem } from '../ports/send-queue.js';
 import { KyselyAppStore } from './app-store.js';
 import { KyselyEventOutbox } from './event-outbox.js';
@@ -43,8 +44,8 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
   let ledger: KyselyMessageLedger;
 
   beforeEach(async () => {
-    queue = new KyselySendQueue(db().db, db().dialect);
-    ledger = new KyselyMessageLedger(db().db, db().dialect);
+    queue = new KyselySendQueue(db().db, db().dialect, testProviderIds);
+    ledger = new KyselyMessageLedger(db().db, db().dialect, testProviderIds);
     await new KyselyAppStore(db().db).createApp(
       { id: 'app1', name: 'a', createdAt: 1 },
       {
@@ -277,6 +278,51 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
       status: 'failed',
       error: { code: '131026' },
     });
+  });
+
+  it('keeps provider ids as a digest and a sealed copy, and seals the ids of rows written before', async () => {
+    // Meta's wamid: base64 around the recipient's number (here 14157470265).
+    const wamid = 'wamid.HBgLMTQxNTc0NzAyNjUVAgASGBQzQjM4REI5MzM5RUNCM0FDMzE0RQA=';
+    const [x, y] = [item(), item()];
+    await queue.enqueue([x, y]);
+    const [jx, jy] = await queue.claim(SENDER, { limit: 10, now: 2_000, leaseMs: 60_000, workerId: 'w' });
+    await queue.settle([{ kind: 'sent', job: jx!, providerMessageId: wamid }], 2_000);
+    const raw = async (id: string) =>
+      db()
+        .db.selectFrom('messages')
+        .select(['provider_message_id', 'provider_ref'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const stored = await raw(x!.message.id);
+    expect(stored.provider_message_id).toBe(testProviderIds.digest(SENDER, wamid));
+    expect(JSON.stringify(stored)).not.toContain(wamid.slice(6, 20));
+    expect(await ledger.get('app1', x!.message.id)).toMatchObject({ providerMessageId: wamid });
+    const delivered = await ledger.applyProviderStatuses([
+      { senderKey: SENDER, providerMessageId: wamid, status: 'delivered', at: 2_500 },
+    ]);
+    expect(delivered.changes.map((c) => [c.messageId, c.status])).toEqual([[x!.message.id, 'delivered']]);
+
+    // A row as migration 0007 found it: the id itself, nothing sealed. Statuses still find it, until it is sealed.
+    await queue.settle([{ kind: 'sent', job: jy!, providerMessageId: 'wamid.OLD' }], 2_000);
+    await db()
+      .db.updateTable('messages')
+      .set({ provider_message_id: 'wamid.OLD', provider_ref: null })
+      .where('id', '=', y!.message.id)
+      .execute();
+    const old = await ledger.applyProviderStatuses([
+      { senderKey: SENDER, providerMessageId: 'wamid.OLD', status: 'delivered', at: 2_600 },
+    ]);
+    expect(old.changes.map((c) => [c.messageId, c.status])).toEqual([[y!.message.id, 'delivered']]);
+    expect(await ledger.sealProviderIds(100)).toBe(1);
+    expect(await ledger.sealProviderIds(100)).toBe(0);
+    expect(await raw(y!.message.id)).toMatchObject({
+      provider_message_id: testProviderIds.digest(SENDER, 'wamid.OLD'),
+    });
+    expect(await ledger.get('app1', y!.message.id)).toMatchObject({ providerMessageId: 'wamid.OLD' });
+    const read = await ledger.applyProviderStatuses([
+      { senderKey: SENDER, providerMessageId: 'wamid.OLD', status: 'read', at: 2_700 },
+    ]);
+    expect(read.changes.map((c) => c.status)).toEqual(['read']);
   });
 
   it('never records a status before the last one, whatever whole-second time the provider stamped', async () => {

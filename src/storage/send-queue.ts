@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kyse
 import type { MessageStatus } from '../domain/message-status.js';
 import { allowedFrom } from '../domain/message-status.js';
 import type { OutboxWriter } from '../ports/event-outbox.js';
+import type { ProviderIdCodec } from '../ports/provider-id-codec.js';
 import type {
   ClaimedJob,
   EnqueueItem,
@@ -65,6 +66,7 @@ export class KyselySendQueue implements SendQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly providerIds: ProviderIdCodec,
   ) {}
 
   async enqueue(items: readonly EnqueueItem[]): Promise<EnqueueResult[]> {
@@ -338,11 +340,17 @@ export class KyselySendQueue implements SendQueue {
           [
             ['id', 'text'],
             ['pid', 'text'],
+            ['ref', 'text'],
             ['n', 'integer'],
           ],
-          part.map((s) => [s.job.messageId, s.providerMessageId, s.job.attempts]),
+          part.map((s) => [
+            s.job.messageId,
+            this.providerIds.digest(s.job.senderKey, s.providerMessageId),
+            this.providerIds.seal(s.providerMessageId),
+            s.job.attempts,
+          ]),
         );
-        await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
+        await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid, provider_ref = v.ref, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
           trx,
         );
         changes.push(...(await this.transition(trx, part, 'sent_for_delivery', now)));
@@ -601,7 +609,11 @@ export class KyselySendQueue implements SendQueue {
           .where('messages.status', 'in', [...allowedFrom('awaiting_window')]);
         query = target.messageId
           ? query.where('messages.id', '=', target.messageId)
-          : query.where('messages.provider_message_id', '=', target.providerMessageId);
+          : // The digest, or the id itself in a row from before migration 0007 not yet sealed.
+            query.where('messages.provider_message_id', 'in', [
+              this.providerIds.digest(target.senderKey, target.providerMessageId),
+              target.providerMessageId,
+            ]);
         const row = await query.executeTakeFirst();
         if (row && row.state !== 'sent') {
           inFlight.push(index);

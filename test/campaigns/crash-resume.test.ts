@@ -18,6 +18,7 @@ import { KyselyTemplateStore } from '../../src/storage/template-store.js';
 import { type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 import { quietLogger } from '../helpers/test-herald.js';
+import { testProviderIds } from '../helpers/test-provider-ids.js';
 import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
 
 const AUDIENCE = 350;
@@ -57,7 +58,7 @@ describeEachDatabase('a campaign killed in the middle of its fan-out and resumed
       templates: new KyselyTemplateStore(database.db),
       metrics: new KyselyCampaignMetrics(database.db),
       control: new KyselyCampaignQueueControl(database.db),
-      queue: overrides.queue ?? new KyselySendQueue(database.db, database.dialect),
+      queue: overrides.queue ?? new KyselySendQueue(database.db, database.dialect, testProviderIds),
       directory,
       hasher: createRecipientHasher(config.secretKey),
       ids: createUlidGenerator(),
@@ -102,7 +103,7 @@ describeEachDatabase('a campaign killed in the middle of its fan-out and resumed
 
     // Worker A writes its third page's messages, then dies before it saves the page (and never releases the lease).
     const database = db();
-    const realQueue = new KyselySendQueue(database.db, database.dialect);
+    const realQueue = new KyselySendQueue(database.db, database.dialect, testProviderIds);
     let enqueues = 0;
     const dyingQueue: SendQueue = Object.assign(Object.create(realQueue) as SendQueue, {
       async enqueue(batch: Parameters<SendQueue['enqueue']>[0]) {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Herald } from '../../src/main.js';
+import { inboxEventKey } from '../../src/storage/inbox-store.js';
 import { eventually } from '../helpers/sandbox-server.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 import { createTestApp, createTestHerald } from '../helpers/test-herald.js';
@@ -108,7 +109,7 @@ describeEachDatabase('LINE end to end through Herald', (db) => {
       },
     ]);
     expect(rows.map((r) => r.event_id).sort()).toEqual(
-      [follow.webhookEventId, message.webhookEventId].sort(),
+      [follow.webhookEventId, message.webhookEventId].map(inboxEventKey).sort(),
     );
   });
 
@@ -139,7 +140,7 @@ describeEachDatabase('LINE end to end through Herald', (db) => {
       (await call('POST', `/webhooks/${app.appId}/line`, body, { 'x-line-signature': genuine })).status,
     ).toBe(200);
     const rows = await inbox(app.appId);
-    expect(rows.map((r) => r.event_id)).toEqual(['01JDFORGEDFORGEDFORGEDFORG']);
+    expect(rows.map((r) => r.event_id)).toEqual([inboxEventKey('01JDFORGEDFORGEDFORGEDFORG')]);
   });
 
   it('refuses bad LINE channel input with a code, a field and a reason', async () => {

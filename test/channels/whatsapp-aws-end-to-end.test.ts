@@ -4,6 +4,7 @@ import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/clien
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Herald } from '../../src/main.js';
+import { inboxEventKey } from '../../src/storage/inbox-store.js';
 import { eventually } from '../helpers/sandbox-server.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 import { createTestApp, createTestHerald } from '../helpers/test-herald.js';
@@ -122,7 +123,7 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
     const wamid = inbound.body.id as string;
     const stored = await eventually(async () => {
       const rows = await inbox(app.appId);
-      return rows.find((r) => r.event_id === wamid);
+      return rows.find((r) => r.event_id === inboxEventKey(wamid));
     }, 'the inbound message in the inbox');
     expect(stored).toMatchObject({
       channel_id: 'wa',
@@ -149,14 +150,13 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
     );
     const sentId = sent.body.messages[0].id as string;
     const statuses = await eventually(async () => {
-      const rows = (await inbox(app.appId)).filter((r) => r.event_id.startsWith(`${sentId}:`));
+      const rows = (await inbox(app.appId)).filter((r) => JSON.parse(r.payload).providerMessageId === sentId);
       return rows.length === 3 ? rows : undefined;
     }, 'three statuses in the inbox');
-    expect(statuses.map((r) => r.event_id).sort()).toEqual([
-      `${sentId}:delivered`,
-      `${sentId}:read`,
-      `${sentId}:sent`,
-    ]);
+    // Stored by their digest: a status's event id is its wamid, base64 around the recipient's number.
+    expect(statuses.map((r) => r.event_id).sort()).toEqual(
+      ['delivered', 'read', 'sent'].map((status) => inboxEventKey(`${sentId}:${status}`)).sort(),
+    );
     expect(statuses.every((r) => JSON.parse(r.payload).callbackData === 'msg_e2e_1')).toBe(true);
   });
 
@@ -216,7 +216,7 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
     expect(await inbox(app.appId)).toEqual([]);
 
     expect((await post({ 'x-hub-signature-256': `sha256=${good}` })).status).toBe(200);
-    expect((await inbox(app.appId)).map((r) => r.event_id)).toEqual(['wamid.FORGED']);
+    expect((await inbox(app.appId)).map((r) => r.event_id)).toEqual([inboxEventKey('wamid.FORGED')]);
 
     const challenge = await call(
       'GET',
@@ -312,7 +312,7 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
       text: 'Yes',
     });
     const stored = await eventually(
-      async () => (await inbox(app.appId)).find((r) => r.event_id === inbound.body.id),
+      async () => (await inbox(app.appId)).find((r) => r.event_id === inboxEventKey(inbound.body.id)),
       'the inbound reply in the inbox',
     );
     expect(JSON.parse(stored.payload)).toMatchObject({
@@ -384,7 +384,9 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
       }),
     );
     const events = await eventually(async () => {
-      const rows = (await inbox(app.appId)).filter((r) => r.event_id.startsWith(`${sent.MessageId}:`));
+      const rows = (await inbox(app.appId)).filter(
+        (r) => JSON.parse(r.payload).providerMessageId === sent.MessageId,
+      );
       return rows.length === 3 ? rows : undefined;
     }, 'three SMS events in the inbox');
     expect(
@@ -405,7 +407,8 @@ describeEachDatabase('WhatsApp and AWS channels end to end through Herald', (db)
       text: 'STOP',
     });
     const stored = await eventually(
-      async () => (await inbox(app.appId)).find((r) => r.event_id === inbound.body.inboundMessageId),
+      async () =>
+        (await inbox(app.appId)).find((r) => r.event_id === inboxEventKey(inbound.body.inboundMessageId)),
       'the two-way SMS in the inbox',
     );
     expect(JSON.parse(stored.payload)).toMatchObject({

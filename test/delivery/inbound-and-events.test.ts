@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { inboxEventKey } from '../../src/storage/inbox-store.js';
 import {
   eventually,
   type LiveHerald,
@@ -276,7 +277,7 @@ describeEachDatabase('inbound processing and events out', (db) => {
     const inbox = await db()
       .db.selectFrom('inbox')
       .select('id')
-      .where('event_id', 'like', 'wamid.DUPLICATE_1%')
+      .where('event_id', '=', inboxEventKey('wamid.DUPLICATE_1'))
       .execute();
     expect(inbox).toHaveLength(1);
 

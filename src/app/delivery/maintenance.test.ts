@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../../test/helpers/test-database.js';
+import { testProviderIds } from '../../../test/helpers/test-provider-ids.js';
 import { createInMemoryEventBus } from '../../runtime/in-memory-event-bus.js';
 import { createUlidGenerator } from '../../runtime/ulid-generator.js';
 import { KyselyAppStore } from '../../storage/app-store.js';
@@ -29,8 +30,8 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
       { id: 'k1', appId: 'app1', name: 'k', hint: 'xxxx', createdAt: 1, secretHash: '00' },
     );
     deps = {
-      queue: new KyselySendQueue(d, db().dialect),
-      ledger: new KyselyMessageLedger(d, db().dialect),
+      queue: new KyselySendQueue(d, db().dialect, testProviderIds),
+      ledger: new KyselyMessageLedger(d, db().dialect, testProviderIds),
       inbox: new KyselyInboxStore(d, db().dialect),
       inboundMessages: new KyselyInboundMessageStore(d),
       conversations: new KyselyConversationStore(d),

@@ -30,7 +30,8 @@ const BATCH = 1_000;
 
 /**
  * The periodic work: held messages past their hold time become `expired` (and the app's notice is owed to the
- * user), ledger rows and inbound bodies past their retention are removed. Returns how much it did, so the loop
+ * user), ledger rows and inbound bodies past their retention are removed, provider ids of older rows sealed.
+ * Returns how much it did, so the loop
  * runs again at once while there is more.
  */
 export async function runMaintenance(deps: MaintenanceDeps): Promise<number> {
@@ -56,6 +57,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<number> {
     (await deps.inboundMessages.purgeBodies(now - deps.options.inboundRetentionDays * DAY, BATCH)) +
     (await deps.inbox.purge(now - deps.options.inboxRetentionDays * DAY)) +
     // A late 131047 comes within hours; after two days a parked job only keeps an address alive.
-    (await deps.queue.purgeParked(now - 2 * DAY, BATCH));
+    (await deps.queue.purgeParked(now - 2 * DAY, BATCH)) +
+    // Rows written before the ledger sealed provider ids (migration 0007): none after the first runs.
+    (await deps.ledger.sealProviderIds(BATCH));
   return candidates.length + purged;
 }

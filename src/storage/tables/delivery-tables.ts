@@ -19,7 +19,10 @@ export interface DeliveryTables {
     content_kind: string;
     template_name: string | null;
     status: string;
+    /** The provider's message id as a keyed digest (ProviderIdCodec); the id itself in rows not yet sealed. */
     provider_message_id: string | null;
+    /** The provider's message id sealed with the secret key; null in rows from before migration 0007. */
+    provider_ref: string | null;
     error_code: string | null;
     error_message: string | null;
     attempts: number;
