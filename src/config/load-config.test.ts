@@ -117,6 +117,27 @@ describe('loadConfig', () => {
     expect(one({ HERALD_PORT: '0', HERALD_SENDER_LEASE_MS: '86400000' })).toBe('accepted');
   });
 
+  it('names the file HERALD_CONFIG gives, not herald.config.json, in the errors of its settings', () => {
+    const cwd = tempDir();
+    fs.mkdirSync(path.join(cwd, 'conf'));
+    fs.writeFileSync(path.join(cwd, 'conf', 'prod.json'), JSON.stringify({ prot: 1, port: 'eighty' }));
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ env, cwd, fs });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    const named = problems({ HERALD_CONFIG: 'conf/prod.json' });
+    expect(named).toContain('"(root)" in conf/prod.json: unknown setting(s) "prot"');
+    expect(named).toContainEqual(expect.stringMatching(/^HERALD_PORT \(or "port" in conf\/prod\.json\): /));
+    expect(named.join('\n')).not.toContain('herald.config.json');
+    // Without HERALD_CONFIG the file is the default one, and the errors say so.
+    fs.writeFileSync(path.join(cwd, 'herald.config.json'), JSON.stringify({ prot: 1 }));
+    expect(problems({})).toEqual(['"(root)" in herald.config.json: unknown setting(s) "prot"']);
+  });
+
   it('rejects unknown settings in the file and a short admin token', () => {
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, 'herald.config.json'), JSON.stringify({ prot: 1 }));

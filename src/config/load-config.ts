@@ -59,6 +59,8 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   const { env, cwd, fs } = options;
   const input: Record<string, unknown> = readConfigFile(env, cwd, fs);
+  // Errors name the file the operator gave (HERALD_CONFIG), not the default one Herald did not read.
+  const configFile = env[CONFIG_FILE_VAR] || DEFAULT_CONFIG_FILE;
 
   for (const [key, variable] of Object.entries(ENV_VARS)) {
     const value = env[variable];
@@ -70,7 +72,8 @@ export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   }
 
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, configFile)));
   const config = parsed.data;
 
   const dataDir = path.resolve(cwd, config.dataDir);
@@ -124,16 +127,19 @@ function readConfigFile(env: LoadConfigOptions['env'], cwd: string, fs: ConfigFs
   return config;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, configFile: string): string {
   const key = issue.path.join('.');
-  const variable = ENV_VARS[key];
-  const where = variable
-    ? `${variable} (or "${key}" in ${DEFAULT_CONFIG_FILE})`
-    : `"${key || '(root)'}" in ${DEFAULT_CONFIG_FILE}`;
+  const where = settingName(key, configFile);
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+/** How an error names a setting: its variable and its key in the file (`HERALD_PORT (or "port" in herald.config.json)`). */
+function settingName(key: string, configFile: string): string {
+  const variable = ENV_VARS[key];
+  return variable ? `${variable} (or "${key}" in ${configFile})` : `"${key || '(root)'}" in ${configFile}`;
 }
 
 export function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig {
