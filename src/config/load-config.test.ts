@@ -35,9 +35,46 @@ describe('loadConfig', () => {
   it('names the data directory when it cannot be created', () => {
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, 'file.csv'), 'x');
-    expect(() => loadConfig({ env: { HERALD_DATA_DIR: path.join(cwd, 'file.csv', 'd') }, cwd, fs })).toThrow(
-      /HERALD_DATA_DIR .* cannot be created \(ENOTDIR\)/,
+    const file = path.join(cwd, 'file.csv');
+    expect(() => loadConfig({ env: { HERALD_DATA_DIR: path.join(file, 'd') }, cwd, fs })).toThrow(
+      `HERALD_DATA_DIR (or "dataDir" in herald.config.json): ${path.join(file, 'd')} cannot be created: ${file} is a file, not a directory`,
     );
+    // Also when no secret has to be written there (the spool of imports is created there later).
+    const secrets = { HERALD_ADMIN_TOKEN: 'a'.repeat(20), HERALD_SECRET_KEY: 'k'.repeat(20) };
+    expect(() =>
+      loadConfig({ env: { ...secrets, HERALD_DATA_DIR: path.join(file, 'd', 'e') }, cwd, fs }),
+    ).toThrow(ConfigError);
+  });
+
+  it('names HERALD_DATABASE_URL when the SQLite file cannot be made where it says', () => {
+    // These ended with mkdir's own EEXIST or ENOTDIR when the database was opened, naming no setting.
+    const cwd = tempDir();
+    const file = path.join(cwd, 'hostname');
+    fs.writeFileSync(file, 'x');
+    fs.mkdirSync(path.join(cwd, 'a-directory.db'));
+    const problems = (url: string) => {
+      try {
+        loadConfig({ env: { HERALD_DATABASE_URL: url }, cwd, fs, generateSecrets: false });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    const where = 'HERALD_DATABASE_URL (or "databaseUrl" in herald.config.json)';
+    expect(problems(`sqlite:${file}/x.db`)).toEqual([
+      `${where}: ${file}/x.db cannot be created: ${file} is a file, not a directory`,
+    ]);
+    expect(problems('sqlite:./hostname/data/x.db')).toEqual([
+      `${where}: ${file}/data/x.db cannot be created: ${file} is a file, not a directory`,
+    ]);
+    expect(problems('sqlite:a-directory.db')).toEqual([
+      `${where}: ${path.join(cwd, 'a-directory.db')} is a directory, not a database file`,
+    ]);
+    expect(problems('sqlite:./new/dir/x.db')).toEqual([]);
+    // Checked, not created: a client command leaves nothing behind.
+    expect(fs.existsSync(path.join(cwd, 'new'))).toBe(false);
+    expect(problems('sqlite::memory:')).toEqual([]);
   });
 
   it('refuses a secret file that is too short rather than replacing it', () => {

@@ -10,6 +10,7 @@ export interface ConfigFs {
   readFileSync(p: string, encoding: 'utf8'): string;
   writeFileSync(p: string, data: string, options: { mode: number; flag: string }): void;
   mkdirSync(p: string, options: { recursive: true }): unknown;
+  statSync(p: string): { isDirectory(): boolean };
 }
 
 export type DatabaseConfig =
@@ -80,9 +81,10 @@ export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   const parsedUrl = parseDatabaseUrl(config.databaseUrl, cwd);
   const database: DatabaseConfig =
     parsedUrl.kind === 'sqlite' ? { ...parsedUrl, cacheMb: config.sqliteCacheMb } : parsedUrl;
+  checkPlaces(dataDir, database, configFile, fs);
   const generate = options.generateSecrets !== false;
-  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate);
-  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate);
+  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate, configFile);
+  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate, configFile);
 
   return deepFreeze({
     ...config,
@@ -150,12 +152,45 @@ export function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig {
   return { kind: 'postgres', url };
 }
 
+/**
+ * Refuses a data directory or SQLite file that can never be made because a file stands where a directory has to
+ * be (`sqlite:/etc/hostname/x.db`), or a database path that is a directory. Both ended with mkdir's own EEXIST or
+ * ENOTDIR, naming no setting, when the database was opened or the first import was spooled. Checked without
+ * creating anything: client commands load the configuration too.
+ */
+function checkPlaces(dataDir: string, database: DatabaseConfig, configFile: string, fs: ConfigFs): void {
+  const problems: string[] = [];
+  const dataBlocker = fileInTheWay(dataDir, fs);
+  if (dataBlocker !== undefined)
+    problems.push(
+      `${settingName('dataDir', configFile)}: ${dataDir} cannot be created: ${dataBlocker} is a file, not a directory`,
+    );
+  if (database.kind === 'sqlite' && database.path !== ':memory:') {
+    const where = settingName('databaseUrl', configFile);
+    const blocker = fileInTheWay(path.dirname(database.path), fs);
+    if (blocker !== undefined)
+      problems.push(`${where}: ${database.path} cannot be created: ${blocker} is a file, not a directory`);
+    else if (fs.existsSync(database.path) && fs.statSync(database.path).isDirectory())
+      problems.push(`${where}: ${database.path} is a directory, not a database file`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The nearest existing path at or above `dir` when it is not a directory (so `dir` cannot be made). */
+function fileInTheWay(dir: string, fs: ConfigFs): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (fs.existsSync(at)) return fs.statSync(at).isDirectory() ? undefined : at;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
 function resolveSecret(
   given: string | undefined,
   dataDir: string,
   name: string,
   fs: ConfigFs,
   generate: boolean,
+  configFile: string,
 ): { value: string; generated: boolean } {
   if (given) return { value: given, generated: false };
   const file = path.join(dataDir, name);
@@ -173,7 +208,7 @@ function resolveSecret(
     fs.mkdirSync(dataDir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ConfigError([`HERALD_DATA_DIR (or "dataDir"): ${dataDir} cannot be created (${code})`]);
+    throw new ConfigError([`${settingName('dataDir', configFile)}: ${dataDir} cannot be created (${code})`]);
   }
   const value = randomBytes(32).toString('base64url');
   fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'w' });
