@@ -14,6 +14,7 @@ import { HeraldError } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { errorHandler, sendError } from './error-handler.js';
 import type { HeraldFastify, RouteModule } from './herald-fastify.js';
+import { type InFlight, trackInFlight } from './in-flight.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
 import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
 
@@ -28,6 +29,8 @@ export interface HeraldRoute {
 declare module 'fastify' {
   interface FastifyInstance {
     heraldRoutes: readonly HeraldRoute[];
+    /** The requests being answered: a shutdown keeps listening until they are done. */
+    heraldInFlight: InFlight;
   }
 }
 
@@ -95,6 +98,7 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
     );
   });
   app.decorate('heraldAuthenticator', options.authenticator);
+  app.decorate('heraldInFlight', trackInFlight(app as unknown as HeraldFastify));
   app.decorateRequest('principal', undefined);
   // Every route registered from here on, so the API surface can be listed (and checked against the OpenAPI document).
   const routes: HeraldRoute[] = [];
