@@ -17,6 +17,7 @@ import type { HeraldFastify, RouteModule } from './herald-fastify.js';
 import { type InFlight, trackInFlight } from './in-flight.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
 import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
+import { fileUnderMediaTypes } from './schemas/media-response.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
 export interface HeraldRoute {
@@ -183,8 +184,11 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
       },
     },
     // Routes without a schema (the mounted sandbox's wire APIs) are not Herald's API: they stay out of the document.
-    transform: (input) =>
-      input.schema ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url },
+    transform: (input) => {
+      if (!input.schema) return { schema: { hide: true }, url: input.url };
+      const transformed = jsonSchemaTransform(input);
+      return { ...transformed, schema: fileUnderMediaTypes(transformed.schema) };
+    },
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
