@@ -78,6 +78,9 @@ import { KyselyTemplateStore } from './storage/template-store.js';
 
 export const HERALD_VERSION = '0.1.0';
 
+/** How long requests in flight are waited for when Herald stops, before their connections are cut. */
+const IN_FLIGHT_GRACE_MS = 5_000;
+
 /** Where `serve --sandbox` mounts the provider simulators. */
 export const SANDBOX_PREFIX = '/sandbox';
 
@@ -482,9 +485,14 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        // In-flight requests get a few seconds to finish; then their connections are cut, so a stuck client
+        // /readyz answers 503 from here on, and the server keeps listening (and answering) while requests in
+        // flight finish, and for HERALD_SHUTDOWN_DRAIN_MS at least: a load balancer's probe gets the 503 that tells
+        // it to stop routing here. Closed at once, the probe's connection was refused while requests drained.
+        if (server.server.listening)
+          await server.heraldInFlight.drained({ minMs: config.shutdownDrainMs, graceMs: IN_FLIGHT_GRACE_MS });
+        // Requests still in flight get a few seconds to finish; then their connections are cut, so a stuck client
         // cannot hold the shutdown (and the workers' hand-back of their jobs) forever.
-        const forceClose = setTimeout(() => server.server.closeAllConnections(), 5_000);
+        const forceClose = setTimeout(() => server.server.closeAllConnections(), IN_FLIGHT_GRACE_MS);
         await server.close();
         clearTimeout(forceClose);
         await campaignRunner.stop();

@@ -66,6 +66,17 @@ export const configSchema = z.strictObject({
    * The sandbox providers run on loopback, so `public` is for production.
    */
   outboundDestinations: z.enum(['any', 'public']).default('any'),
+  /**
+   * How long a stopping Herald keeps listening, answering /readyz with 503 and everything else as usual, so that a
+   * load balancer's probe sees it is going and stops routing here before the port closes. It also waits (5 s at
+   * most past this) for requests in flight; 0 waits for them only.
+   */
+  shutdownDrainMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300_000, 'must be at most 300000 (5 minutes)')
+    .default(0),
   /** Hosts an SNS SigningCertURL may point at; the sandbox host is added when the sandbox is mounted. */
   snsCertHosts: list.default(['sns.*.amazonaws.com', 'sns.*.amazonaws.com.cn']),
   /** Pinpoint custom-channel functions an administrator allows campaigns to call: name -> module path. */

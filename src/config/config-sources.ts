@@ -18,6 +18,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   bodyLimitBytes: 'HERALD_BODY_LIMIT',
   importLimitBytes: 'HERALD_IMPORT_LIMIT',
   snsCertHosts: 'HERALD_SNS_CERT_HOSTS',
+  shutdownDrainMs: 'HERALD_SHUTDOWN_DRAIN_MS',
   'delivery.holdTimeSeconds': 'HERALD_HOLD_TIME_SECONDS',
   'delivery.ledgerRetentionDays': 'HERALD_LEDGER_RETENTION_DAYS',
   'delivery.inboundRetentionDays': 'HERALD_INBOUND_RETENTION_DAYS',

@@ -35,9 +35,46 @@ describe('loadConfig', () => {
   it('names the data directory when it cannot be created', () => {
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, 'file.csv'), 'x');
-    expect(() => loadConfig({ env: { HERALD_DATA_DIR: path.join(cwd, 'file.csv', 'd') }, cwd, fs })).toThrow(
-      /HERALD_DATA_DIR .* cannot be created \(ENOTDIR\)/,
+    const file = path.join(cwd, 'file.csv');
+    expect(() => loadConfig({ env: { HERALD_DATA_DIR: path.join(file, 'd') }, cwd, fs })).toThrow(
+      `HERALD_DATA_DIR (or "dataDir" in herald.config.json): ${path.join(file, 'd')} cannot be created: ${file} is a file, not a directory`,
     );
+    // Also when no secret has to be written there (the spool of imports is created there later).
+    const secrets = { HERALD_ADMIN_TOKEN: 'a'.repeat(20), HERALD_SECRET_KEY: 'k'.repeat(20) };
+    expect(() =>
+      loadConfig({ env: { ...secrets, HERALD_DATA_DIR: path.join(file, 'd', 'e') }, cwd, fs }),
+    ).toThrow(ConfigError);
+  });
+
+  it('names HERALD_DATABASE_URL when the SQLite file cannot be made where it says', () => {
+    // These ended with mkdir's own EEXIST or ENOTDIR when the database was opened, naming no setting.
+    const cwd = tempDir();
+    const file = path.join(cwd, 'hostname');
+    fs.writeFileSync(file, 'x');
+    fs.mkdirSync(path.join(cwd, 'a-directory.db'));
+    const problems = (url: string) => {
+      try {
+        loadConfig({ env: { HERALD_DATABASE_URL: url }, cwd, fs, generateSecrets: false });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    const where = 'HERALD_DATABASE_URL (or "databaseUrl" in herald.config.json)';
+    expect(problems(`sqlite:${file}/x.db`)).toEqual([
+      `${where}: ${file}/x.db cannot be created: ${file} is a file, not a directory`,
+    ]);
+    expect(problems('sqlite:./hostname/data/x.db')).toEqual([
+      `${where}: ${file}/data/x.db cannot be created: ${file} is a file, not a directory`,
+    ]);
+    expect(problems('sqlite:a-directory.db')).toEqual([
+      `${where}: ${path.join(cwd, 'a-directory.db')} is a directory, not a database file`,
+    ]);
+    expect(problems('sqlite:./new/dir/x.db')).toEqual([]);
+    // Checked, not created: a client command leaves nothing behind.
+    expect(fs.existsSync(path.join(cwd, 'new'))).toBe(false);
+    expect(problems('sqlite::memory:')).toEqual([]);
   });
 
   it('refuses a secret file that is too short rather than replacing it', () => {
@@ -115,6 +152,27 @@ describe('loadConfig', () => {
     expect(one({ HERALD_SENDER_LEASE_MS: '9000000000' })).toContain('HERALD_SENDER_LEASE_MS');
     expect(one({ HERALD_HOLD_TIME_SECONDS: '30' })).toContain('HERALD_HOLD_TIME_SECONDS');
     expect(one({ HERALD_PORT: '0', HERALD_SENDER_LEASE_MS: '86400000' })).toBe('accepted');
+  });
+
+  it('names the file HERALD_CONFIG gives, not herald.config.json, in the errors of its settings', () => {
+    const cwd = tempDir();
+    fs.mkdirSync(path.join(cwd, 'conf'));
+    fs.writeFileSync(path.join(cwd, 'conf', 'prod.json'), JSON.stringify({ prot: 1, port: 'eighty' }));
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ env, cwd, fs });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    const named = problems({ HERALD_CONFIG: 'conf/prod.json' });
+    expect(named).toContain('"(root)" in conf/prod.json: unknown setting(s) "prot"');
+    expect(named).toContainEqual(expect.stringMatching(/^HERALD_PORT \(or "port" in conf\/prod\.json\): /));
+    expect(named.join('\n')).not.toContain('herald.config.json');
+    // Without HERALD_CONFIG the file is the default one, and the errors say so.
+    fs.writeFileSync(path.join(cwd, 'herald.config.json'), JSON.stringify({ prot: 1 }));
+    expect(problems({})).toEqual(['"(root)" in herald.config.json: unknown setting(s) "prot"']);
   });
 
   it('rejects unknown settings in the file and a short admin token', () => {

@@ -10,6 +10,7 @@ export interface ConfigFs {
   readFileSync(p: string, encoding: 'utf8'): string;
   writeFileSync(p: string, data: string, options: { mode: number; flag: string }): void;
   mkdirSync(p: string, options: { recursive: true }): unknown;
+  statSync(p: string): { isDirectory(): boolean };
 }
 
 export type DatabaseConfig =
@@ -59,6 +60,8 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   const { env, cwd, fs } = options;
   const input: Record<string, unknown> = readConfigFile(env, cwd, fs);
+  // Errors name the file the operator gave (HERALD_CONFIG), not the default one Herald did not read.
+  const configFile = env[CONFIG_FILE_VAR] || DEFAULT_CONFIG_FILE;
 
   for (const [key, variable] of Object.entries(ENV_VARS)) {
     const value = env[variable];
@@ -70,16 +73,18 @@ export function loadConfig(options: LoadConfigOptions): HeraldConfig {
   }
 
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, configFile)));
   const config = parsed.data;
 
   const dataDir = path.resolve(cwd, config.dataDir);
   const parsedUrl = parseDatabaseUrl(config.databaseUrl, cwd);
   const database: DatabaseConfig =
     parsedUrl.kind === 'sqlite' ? { ...parsedUrl, cacheMb: config.sqliteCacheMb } : parsedUrl;
+  checkPlaces(dataDir, database, configFile, fs);
   const generate = options.generateSecrets !== false;
-  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate);
-  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate);
+  const adminToken = resolveSecret(config.adminToken, dataDir, 'admin-token', fs, generate, configFile);
+  const secretKey = resolveSecret(config.secretKey, dataDir, 'secret-key', fs, generate, configFile);
 
   return deepFreeze({
     ...config,
@@ -124,16 +129,19 @@ function readConfigFile(env: LoadConfigOptions['env'], cwd: string, fs: ConfigFs
   return config;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, configFile: string): string {
   const key = issue.path.join('.');
-  const variable = ENV_VARS[key];
-  const where = variable
-    ? `${variable} (or "${key}" in ${DEFAULT_CONFIG_FILE})`
-    : `"${key || '(root)'}" in ${DEFAULT_CONFIG_FILE}`;
+  const where = settingName(key, configFile);
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+/** How an error names a setting: its variable and its key in the file (`HERALD_PORT (or "port" in herald.config.json)`). */
+function settingName(key: string, configFile: string): string {
+  const variable = ENV_VARS[key];
+  return variable ? `${variable} (or "${key}" in ${configFile})` : `"${key || '(root)'}" in ${configFile}`;
 }
 
 export function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig {
@@ -144,12 +152,45 @@ export function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig {
   return { kind: 'postgres', url };
 }
 
+/**
+ * Refuses a data directory or SQLite file that can never be made because a file stands where a directory has to
+ * be (`sqlite:/etc/hostname/x.db`), or a database path that is a directory. Both ended with mkdir's own EEXIST or
+ * ENOTDIR, naming no setting, when the database was opened or the first import was spooled. Checked without
+ * creating anything: client commands load the configuration too.
+ */
+function checkPlaces(dataDir: string, database: DatabaseConfig, configFile: string, fs: ConfigFs): void {
+  const problems: string[] = [];
+  const dataBlocker = fileInTheWay(dataDir, fs);
+  if (dataBlocker !== undefined)
+    problems.push(
+      `${settingName('dataDir', configFile)}: ${dataDir} cannot be created: ${dataBlocker} is a file, not a directory`,
+    );
+  if (database.kind === 'sqlite' && database.path !== ':memory:') {
+    const where = settingName('databaseUrl', configFile);
+    const blocker = fileInTheWay(path.dirname(database.path), fs);
+    if (blocker !== undefined)
+      problems.push(`${where}: ${database.path} cannot be created: ${blocker} is a file, not a directory`);
+    else if (fs.existsSync(database.path) && fs.statSync(database.path).isDirectory())
+      problems.push(`${where}: ${database.path} is a directory, not a database file`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The nearest existing path at or above `dir` when it is not a directory (so `dir` cannot be made). */
+function fileInTheWay(dir: string, fs: ConfigFs): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (fs.existsSync(at)) return fs.statSync(at).isDirectory() ? undefined : at;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
 function resolveSecret(
   given: string | undefined,
   dataDir: string,
   name: string,
   fs: ConfigFs,
   generate: boolean,
+  configFile: string,
 ): { value: string; generated: boolean } {
   if (given) return { value: given, generated: false };
   const file = path.join(dataDir, name);
@@ -167,7 +208,7 @@ function resolveSecret(
     fs.mkdirSync(dataDir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ConfigError([`HERALD_DATA_DIR (or "dataDir"): ${dataDir} cannot be created (${code})`]);
+    throw new ConfigError([`${settingName('dataDir', configFile)}: ${dataDir} cannot be created (${code})`]);
   }
   const value = randomBytes(32).toString('base64url');
   fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'w' });

@@ -14,8 +14,10 @@ import { HeraldError } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { errorHandler, sendError } from './error-handler.js';
 import type { HeraldFastify, RouteModule } from './herald-fastify.js';
+import { type InFlight, trackInFlight } from './in-flight.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
 import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
+import { fileUnderMediaTypes } from './schemas/media-response.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
 export interface HeraldRoute {
@@ -28,6 +30,8 @@ export interface HeraldRoute {
 declare module 'fastify' {
   interface FastifyInstance {
     heraldRoutes: readonly HeraldRoute[];
+    /** The requests being answered: a shutdown keeps listening until they are done. */
+    heraldInFlight: InFlight;
   }
 }
 
@@ -95,6 +99,7 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
     );
   });
   app.decorate('heraldAuthenticator', options.authenticator);
+  app.decorate('heraldInFlight', trackInFlight(app as unknown as HeraldFastify));
   app.decorateRequest('principal', undefined);
   // Every route registered from here on, so the API surface can be listed (and checked against the OpenAPI document).
   const routes: HeraldRoute[] = [];
@@ -179,8 +184,11 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
       },
     },
     // Routes without a schema (the mounted sandbox's wire APIs) are not Herald's API: they stay out of the document.
-    transform: (input) =>
-      input.schema ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url },
+    transform: (input) => {
+      if (!input.schema) return { schema: { hide: true }, url: input.url };
+      const transformed = jsonSchemaTransform(input);
+      return { ...transformed, schema: fileUnderMediaTypes(transformed.schema) };
+    },
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -171,6 +171,70 @@ describeEachDatabase('endpoints over HTTP', (db) => {
     expect(changed.json().error).toMatchObject({ code: 'HERALD_INVALID_ADDRESS', field: 'channelType' });
   });
 
+  it('takes a time zone a campaign can use and a locale a template language can match, and refuses others', async () => {
+    // A zone the campaign could not read was stored, and local-time and quiet-time sends then went by the
+    // campaign's zone without a word; a locale in no known shape never matched a consent template language.
+    const accepted: [string, string][] = [
+      ['America/Sao_Paulo', 'pt_BR'],
+      ['UTC+05:30', 'en'],
+      ['UTC', 'en-US'],
+      ['Asia/Tokyo', 'fil'],
+    ];
+    for (const [i, [timezone, locale]] of accepted.entries()) {
+      const response = await put(`z${i}`, {
+        channelType: 'CUSTOM',
+        address: `a${i}`,
+        demographic: { timezone, locale },
+      });
+      expect(response.statusCode, `${timezone} ${locale}`).toBe(201);
+      expect(response.json().demographic).toEqual({ timezone, locale });
+    }
+    const refused: [Record<string, unknown>, string][] = [
+      [{ timezone: 'Mars/Olympus_Mons' }, 'demographic.timezone'],
+      [{ timezone: 'UTC+15' }, 'demographic.timezone'],
+      [{ timezone: 'local' }, 'demographic.timezone'],
+      [{ timezone: '' }, 'demographic.timezone'],
+      [{ locale: 'English' }, 'demographic.locale'],
+      [{ locale: 'en_US.UTF-8' }, 'demographic.locale'],
+      [{ locale: '' }, 'demographic.locale'],
+    ];
+    for (const [demographic, field] of refused) {
+      const response = await put('z0', { demographic });
+      expect(response.statusCode, JSON.stringify(demographic)).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: 'HERALD_VALIDATION_FAILED',
+        field,
+        message: expect.stringContaining(field),
+        details: [{ field, reason: expect.stringMatching(/^must be /) }],
+      });
+    }
+    // Nothing of the refused writes was kept; null still clears.
+    expect((await get('/endpoints/z0')).json().demographic).toEqual({
+      timezone: 'America/Sao_Paulo',
+      locale: 'pt_BR',
+    });
+    const cleared = await put('z0', { demographic: { timezone: null } });
+    expect(cleared.json().demographic).toEqual({ locale: 'pt_BR' });
+
+    const batch = await herald.server.inject({
+      method: 'PUT',
+      url: `/v1/apps/${app.appId}/endpoints`,
+      headers: app.headers,
+      payload: {
+        items: [
+          { id: 'z8', channelType: 'CUSTOM', address: 'a8', demographic: { timezone: 'Europe/Paris' } },
+          { id: 'z9', channelType: 'CUSTOM', address: 'a9', demographic: { timezone: 'Paris' } },
+        ],
+      },
+    });
+    expect(batch.json().error).toMatchObject({
+      code: 'HERALD_BATCH_INVALID',
+      field: 'items[1].demographic.timezone',
+      details: [{ index: 1, field: 'demographic.timezone', reason: expect.stringContaining('IANA') }],
+    });
+    expect((await get('/endpoints/z8')).statusCode).toBe(404);
+  });
+
   it('writes a batch of up to 100 as a whole, listing the index and field of every bad item', async () => {
     const ok = await herald.server.inject({
       method: 'PUT',

@@ -131,6 +131,48 @@ describeEachDatabase('imports over HTTP', (db) => {
     expect((await get('/endpoints/e4')).statusCode).toBe(404);
   });
 
+  it('refuses by row a time zone or locale Herald cannot use, in CSV and NDJSON; the other rows land', async () => {
+    const csv = [
+      'Id,ChannelType,Address,Demographic.Timezone,Demographic.Locale',
+      'd1,CUSTOM,a1,America/New_York,en_US',
+      'd2,CUSTOM,a2,Eastern Time,en_US',
+      'd3,CUSTOM,a3,UTC+05:30,English',
+      // A partial row (no address) is checked when written, against the stored endpoint.
+      'd1,,,Nowhere/Town,',
+      'd4,CUSTOM,a4,,pt-BR',
+    ].join('\n');
+    const fromCsv = await settled((await upload(csv)).json().id);
+    expect(fromCsv).toMatchObject({ status: 'COMPLETED', processed: 2, failed: 3 });
+    expect(fromCsv.errors).toEqual([
+      { row: 3, field: 'Demographic.Timezone', reason: expect.stringContaining('IANA') },
+      { row: 4, field: 'Demographic.Locale', reason: expect.stringContaining('en_US') },
+      { row: 5, field: 'Demographic.Timezone', reason: expect.stringContaining('IANA') },
+    ]);
+    expect((await get('/endpoints/d1')).json().demographic).toEqual({
+      timezone: 'America/New_York',
+      locale: 'en_US',
+    });
+    expect((await get('/endpoints/d4')).json().demographic).toEqual({ locale: 'pt-BR' });
+    expect((await get('/endpoints/d2')).statusCode).toBe(404);
+
+    const ndjson = [
+      JSON.stringify({
+        Id: 'j1',
+        ChannelType: 'CUSTOM',
+        Address: 'b1',
+        Demographic: { Timezone: 'PST8PDT' },
+      }),
+      JSON.stringify({ Id: 'j2', ChannelType: 'CUSTOM', Address: 'b2', Demographic: { Timezone: 'GMT+25' } }),
+      JSON.stringify({ Id: 'j3', ChannelType: 'CUSTOM', Address: 'b3', Demographic: { Locale: 'xx-' } }),
+    ].join('\n');
+    const fromJson = await settled((await upload(ndjson, 'application/x-ndjson')).json().id);
+    expect(fromJson).toMatchObject({ status: 'COMPLETED', processed: 1, failed: 2 });
+    expect(fromJson.errors).toEqual([
+      { row: 2, field: 'Demographic.Timezone', reason: expect.stringContaining('IANA') },
+      { row: 3, field: 'Demographic.Locale', reason: expect.stringContaining('en_US') },
+    ]);
+  });
+
   it('applies the rows of one endpoint in file order, partial rows included', async () => {
     const csv = [
       'Id,ChannelType,Address,Attributes.A',

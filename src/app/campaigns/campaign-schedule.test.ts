@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { CampaignFrequency, CampaignSchedule } from '../../domain/campaign.js';
-import { RunPlan, zoneName } from './campaign-schedule.js';
+import { RunPlan } from './campaign-schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
 const schedule = (overrides: Partial<CampaignSchedule>): CampaignSchedule => ({
@@ -237,24 +237,5 @@ describe('RunPlan', () => {
     // 12:00Z is 21:00 in Tokyo (outside) and 13:00Z is 22:00 there (inside, until 07:00 Tokyo = 22:00Z).
     expect(plan.afterQuietTime(at('2026-11-21T12:00:00Z'), 'Asia/Tokyo')).toBe(at('2026-11-21T12:00:00Z'));
     expect(plan.afterQuietTime(at('2026-11-21T13:00:00Z'), 'Asia/Tokyo')).toBe(at('2026-11-21T22:00:00Z'));
-  });
-});
-
-describe('zoneName', () => {
-  it('takes IANA names and Pinpoint’s UTC offsets', () => {
-    expect(zoneName('Europe/Paris')).toBe('Europe/Paris');
-    expect(zoneName('UTC')).toBe('UTC');
-    expect(zoneName('UTC+01')).toBe('UTC+1');
-    expect(zoneName('UTC-11')).toBe('UTC-11');
-    expect(zoneName('UTC+05:45')).toBe('UTC+5:45');
-    expect(zoneName('UTC+15')).toBeUndefined();
-    expect(zoneName('UTC+14')).toBe('UTC+14');
-    expect(zoneName('UTC+14:30')).toBeUndefined();
-    expect(zoneName('UTC-12')).toBe('UTC-12');
-    expect(zoneName('UTC-12:30')).toBeUndefined();
-    expect(zoneName('UTC-13')).toBeUndefined();
-    expect(zoneName('UTC+05:17')).toBeUndefined();
-    expect(zoneName('Nowhere/City')).toBeUndefined();
-    expect(zoneName(undefined)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
-import { DateTime, type DurationLikeObject, IANAZone, Info } from 'luxon';
+import { DateTime, type DurationLikeObject } from 'luxon';
 import type { CampaignFrequency, CampaignSchedule } from '../../domain/campaign.js';
+import { zoneName } from '../zone-name.js';
 
 /** The first zone to reach any wall-clock time: a local-time run starts when it gets there. */
 const EARLIEST_ZONE = 'UTC+14';
@@ -10,29 +11,6 @@ const PERIOD: Readonly<Record<Exclude<CampaignFrequency, 'ONCE' | 'EVENT'>, Dura
   WEEKLY: { weeks: 1 },
   MONTHLY: { months: 1 },
 };
-
-/**
- * Luxon's name for a zone given as an IANA name (`America/Los_Angeles`) or Pinpoint's offsets (`UTC`, `UTC+01`,
- * `UTC+05:30`, `UTC-11`); undefined when it is neither.
- *
- * @example
- * zoneName('UTC+05:30'); // 'UTC+5:30'
- */
-export function zoneName(zone: string | undefined): string | undefined {
-  if (zone === undefined || zone.length === 0) return undefined;
-  const offset = /^UTC(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$/i.exec(zone.trim());
-  if (offset) {
-    const [, sign, hours, minutes] = offset;
-    if (sign === undefined) return 'UTC';
-    // Offsets places use: UTC-12 to UTC+14, on the hour, half hour or three quarters (UTC+05:45, UTC+12:45). A
-    // local-time campaign starts when the earliest zone reaches its time: UTC+14:30 would send everyone late.
-    const total = (Number(hours) * 60 + Number(minutes ?? 0)) * (sign === '-' ? -1 : 1);
-    if (total > 14 * 60 || total < -12 * 60 || !['00', '30', '45', undefined].includes(minutes))
-      return undefined;
-    return `UTC${sign}${Number(hours)}${minutes && minutes !== '00' ? `:${minutes}` : ''}`;
-  }
-  return IANAZone.isValidZone(zone) && Info.normalizeZone(zone)?.isValid ? zone : undefined;
-}
 
 /**
  * When each run happens. A run has a nominal time (the schedule's start plus k whole periods in the campaign's time

@@ -4,7 +4,9 @@ import type { EndpointPatch } from '../../domain/endpoint-patch.js';
 import { ENDPOINT_QUOTAS } from '../../domain/endpoint-quotas.js';
 import { isHeraldError } from '../../domain/errors.js';
 import { parseInstant } from '../../domain/instant.js';
+import { isLocale, LOCALE_RULE } from '../../domain/locale.js';
 import { canonicalAddress } from '../delivery/recipient-address.js';
+import { ZONE_NAME_RULE, zoneName } from '../zone-name.js';
 
 type Loose<T> = { readonly [K in keyof T]?: T[K] | null | undefined };
 
@@ -135,8 +137,15 @@ export function validateEndpointInput(
     for (const [field, value] of Object.entries(input.demographic)) {
       if (value === undefined) continue;
       if (value === null) demographic[field] = null;
-      else if (typeof value === 'string' && text(issues, `demographic.${field}`, value))
-        demographic[field] = value;
+      else if (typeof value === 'string' && text(issues, `demographic.${field}`, value)) {
+        // A zone campaigns cannot read made local-time and quiet-time sends use the campaign's zone without a
+        // word, and a locale in no known shape never matched a consent template language: both are refused here.
+        if (field === 'timezone' && zoneName(value) === undefined)
+          report(issues, 'demographic.timezone', `must be ${ZONE_NAME_RULE}`);
+        else if (field === 'locale' && !isLocale(value))
+          report(issues, 'demographic.locale', `must be ${LOCALE_RULE}`);
+        else demographic[field] = value;
+      }
     }
     patch.demographic = demographic;
   }

@@ -79,7 +79,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
           summary: 'Get an app',
           security,
           params: appIdParams,
-          response: { 200: appSchema, ...errorResponses(401, 403, 404) },
+          response: { 200: appSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => appJson(await mustFindApp(deps, request.params.appId)),
@@ -94,7 +94,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
           summary: 'Delete an app and everything it owns (admin token)',
           security,
           params: appIdParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {
@@ -158,7 +158,7 @@ export function appRoutes(deps: AppRoutesDeps): RouteModule {
           summary: 'Revoke an API key',
           security,
           params: appIdParams.extend({ keyId: z.string().min(1).max(64) }),
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {

@@ -90,7 +90,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
           summary: 'Get a campaign',
           security,
           params: campaignParams,
-          response: { 200: campaignJson, ...errorResponses(401, 403, 404) },
+          response: { 200: campaignJson, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -134,7 +134,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
             'Cancels what it has not sent, then deletes it and its runs. Its messages stay in the ledger.',
           security,
           params: campaignParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {
@@ -173,7 +173,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
             description: `${spec.description} Answers 409 HERALD_CAMPAIGN_STATE when the campaign is in a state that does not allow it.`,
             security,
             params: campaignParams,
-            response: { 200: campaignJson, ...errorResponses(401, 403, 404, 409) },
+            response: { 200: campaignJson, ...errorResponses(400, 401, 403, 404, 409) },
           },
         },
         async (request) => {
@@ -231,7 +231,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): RouteModule {
           summary: 'Get one run with its numbers',
           security,
           params: campaignParams.extend({ activityId: z.string().min(1).max(64) }),
-          response: { 200: activityJson, ...errorResponses(401, 403, 404) },
+          response: { 200: activityJson, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {

@@ -143,7 +143,7 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
           params: appIdParams,
           response: {
             200: z.object({ items: z.array(channelSchema), nextCursor: z.null() }),
-            ...errorResponses(401, 403),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -161,7 +161,7 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
           summary: 'Get a channel (without credentials)',
           security,
           params: channelParams,
-          response: { 200: channelSchema, ...errorResponses(401, 403, 404) },
+          response: { 200: channelSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -182,7 +182,7 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
           summary: 'Delete a channel',
           security,
           params: channelParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {

@@ -60,7 +60,7 @@ export function deliverySettingsRoutes(deps: { settings: DeliverySettingsStore; 
             "The app's WhatsApp window handling (consent template, hold time, expiry notice, mark read)",
           security,
           params: appIdParams,
-          response: { 200: settingsSchema, ...errorResponses(401, 403) },
+          response: { 200: settingsSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => deps.settings.get(request.params.appId),
@@ -74,7 +74,7 @@ export function deliverySettingsRoutes(deps: { settings: DeliverySettingsStore; 
           security,
           params: appIdParams,
           body: settingsSchema,
-          response: { 200: settingsSchema, ...errorResponses(400, 401, 403) },
+          response: { 200: settingsSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {

@@ -95,7 +95,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
           summary: 'Get an endpoint',
           security,
           params: endpointParams,
-          response: { 200: endpointJson, ...errorResponses(401, 403, 404) },
+          response: { 200: endpointJson, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -115,7 +115,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
           summary: 'Delete an endpoint',
           security,
           params: endpointParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {
@@ -174,7 +174,10 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
           summary: "Get a user's endpoints",
           security,
           params: userParams,
-          response: { 200: z.object({ items: z.array(endpointJson) }), ...errorResponses(401, 403, 404) },
+          response: {
+            200: z.object({ items: z.array(endpointJson) }),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
       async (request) => {
@@ -194,7 +197,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
           summary: "Delete all of a user's endpoints",
           security,
           params: userParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { EventBus } from '../../ports/event-bus.js';
 import { presentedCredential, requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { appIdParams, errorResponses, security } from '../schemas/common.js';
+import { mediaResponse } from '../schemas/media-response.js';
 
 /**
  * `GET /v1/apps/{appId}/events/stream`: the app's events as server-sent events (`event: <type>`, `id: <event id>`,
@@ -23,7 +25,17 @@ export function eventStreamRoutes(deps: {
           summary: "The app's events, live, as server-sent events",
           security,
           params: appIdParams,
-          response: errorResponses(401, 403),
+          response: {
+            200: mediaResponse(
+              'text/event-stream',
+              z
+                .string()
+                .describe(
+                  'Server-sent events, one per Herald event: `id: <event id>`, `event: <type>` (message.status, message.inbound...), `data: <the event as JSON>`; a `: keep-alive` comment every 15 s. An `error` event (access revoked) ends the stream.',
+                ),
+            ),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
       async (request, reply) => {

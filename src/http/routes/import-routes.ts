@@ -136,7 +136,7 @@ export function importRoutes(deps: ImportRoutesDeps): RouteModule {
           summary: "An import's status, counts and first row errors",
           security,
           params: appIdParams.extend({ importId: z.string().min(1).max(64) }),
-          response: { 200: importJson, ...errorResponses(401, 403, 404) },
+          response: { 200: importJson, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {

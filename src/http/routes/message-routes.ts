@@ -158,7 +158,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
           params: appIdParams,
           headers: idempotencyHeaders,
           body: sendBody,
-          response: { 202: accepted, ...errorResponses(400, 401, 403, 422) },
+          response: { 202: accepted, ...errorResponses(400, 401, 403, 404, 422) },
         },
       },
       async (request, reply) => {
@@ -191,7 +191,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
           summary: 'Get a message: status, history, provider id and error',
           security,
           params: appIdParams.extend({ messageId: z.string().min(1).max(64) }),
-          response: { 200: messageSchema, ...errorResponses(401, 403, 404) },
+          response: { 200: messageSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -224,7 +224,7 @@ export function messageRoutes(deps: MessageRoutesDeps): RouteModule {
           }),
           response: {
             200: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
-            ...errorResponses(400, 401, 403),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },

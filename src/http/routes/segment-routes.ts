@@ -120,7 +120,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
           summary: "List a segment's versions, newest first",
           security,
           params: segmentParams,
-          response: { 200: z.object({ items: z.array(segmentJson) }), ...errorResponses(401, 403, 404) },
+          response: { 200: z.object({ items: z.array(segmentJson) }), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -166,7 +166,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): RouteModule {
           description: 'Refused (409) while another segment builds on it.',
           security,
           params: segmentParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404, 409) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {

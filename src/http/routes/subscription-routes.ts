@@ -56,7 +56,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
           }),
           response: {
             201: subscriptionSchema.extend({ secret: z.string() }),
-            ...errorResponses(400, 401, 403),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -86,7 +86,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
           params: appIdParams,
           response: {
             200: z.object({ items: z.array(subscriptionSchema), nextCursor: z.null() }),
-            ...errorResponses(401, 403),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -103,7 +103,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
           summary: 'Delete a subscription',
           security,
           params: appIdParams.extend({ subscriptionId: z.string().min(1).max(64) }),
-          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {

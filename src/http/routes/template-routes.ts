@@ -119,7 +119,10 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
           summary: "List a template's versions, newest first",
           security,
           params: templateParams,
-          response: { 200: z.object({ items: z.array(templateJson) }), ...errorResponses(401, 403, 404) },
+          response: {
+            200: z.object({ items: z.array(templateJson) }),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
       async (request) => {
@@ -165,7 +168,7 @@ export function templateRoutes(deps: TemplateRoutesDeps): RouteModule {
           description: 'Refused (409) while a campaign that has not finished uses it.',
           security,
           params: templateParams,
-          response: { 204: z.null(), ...errorResponses(401, 403, 404, 409) },
+          response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {

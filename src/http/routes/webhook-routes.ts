@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ChannelDirectory } from '../../app/channels/channel-directory.js';
 import { HeraldError, isHeraldError } from '../../domain/errors.js';
 import type { WebhookRequest } from '../../ports/channel-adapter.js';
@@ -7,6 +8,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { InboundSink } from '../../ports/inbound-sink.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { jsonTextProblem, withoutNul } from '../nul-text.js';
+import { errorResponses } from '../schemas/common.js';
 
 export interface WebhookRoutesDeps {
   readonly directory: ChannelDirectory;
@@ -95,6 +97,15 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
       tags: ['webhooks'],
       description:
         "Where providers deliver a channel's events (statuses, inbound messages, follow/unfollow). Configure the channel's `webhookUrl` at the provider. The signature is checked on the raw body (X-Hub-Signature-256, x-line-signature, X-Twilio-Signature, SNS signatures); a bad one gets 401.",
+      // The provider's own answer is written as it is (never serialized); the errors are Herald's.
+      response: {
+        200: z
+          .unknown()
+          .describe(
+            "Stored: `{}`, or the answer the provider expects (WhatsApp's hub.challenge, Twilio's empty TwiML).",
+          ),
+        ...errorResponses(400, 401, 403, 404, 413),
+      },
     };
     app.get(
       '/webhooks/:appId/:channelId',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActivityReport, TreatmentReport } from '../../app/campaigns/activity-report.js';
-import { zoneName } from '../../app/campaigns/campaign-schedule.js';
 import type { CampaignInput } from '../../app/campaigns/save-campaign.js';
+import { ZONE_NAME_RULE, zoneName } from '../../app/zone-name.js';
 import {
   CAMPAIGN_FREQUENCIES,
   CAMPAIGN_STATES,
@@ -127,10 +127,7 @@ const schedule = z
     timezone: z
       .string()
       .max(64)
-      .refine(
-        (v) => zoneName(v) !== undefined,
-        'an IANA zone (Europe/Paris) or UTC, or an offset from UTC-12 to UTC+14 (UTC+05:30, UTC-11)',
-      )
+      .refine((v) => zoneName(v) !== undefined, ZONE_NAME_RULE)
       .optional()
       .describe(
         'The wall clock of startTime for local time, and the zone of endpoints that have none. UTC by default.',

@@ -38,8 +38,12 @@ const endpointFields = {
     .describe('Merged field by field; null clears a field.'),
   demographic: z
     .strictObject({
-      locale: nullableText,
-      timezone: nullableText,
+      locale: nullableText.describe(
+        'A language code, alone or with its country: en, en_US, pt_BR (en-US is read as en_US). The consent template’s language is matched on it.',
+      ),
+      timezone: nullableText.describe(
+        'An IANA zone (America/New_York), or UTC or an offset from UTC-12 to UTC+14 (UTC+05:30): the zone of local-time campaigns and quiet time.',
+      ),
       platform: nullableText,
       platformVersion: nullableText,
       make: nullableText,
