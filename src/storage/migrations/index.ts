@@ -4,6 +4,7 @@ import { m0003Channels } from './0003-channels.js';
 import { m0004Delivery } from './0004-delivery.js';
 import { m0005Campaigns } from './0005-campaigns.js';
 import { m0006EndpointKeyCollation } from './0006-endpoint-key-collation.js';
+import { m0007OptOutList } from './0007-opt-out-list.js';
 import type { HeraldMigration } from './herald-migration.js';
 
 /** Every migration, in order. Add new ones at the end. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly HeraldMigration[] = [
   m0004Delivery,
   m0005Campaigns,
   m0006EndpointKeyCollation,
+  m0007OptOutList,
 ];
