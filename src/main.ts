@@ -149,7 +149,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   // Stores
   const apps = new KyselyAppStore(database.db);
   const channels = new KyselyChannelStore(database.db);
-  const endpoints = new KyselyEndpointStore(database.db, database.dialect);
+  // The opt-out list is keyed by the ledger's recipient hash.
+  const hasher = createRecipientHasher(config.secretKey);
+  const endpoints = new KyselyEndpointStore(database.db, database.dialect, hasher);
   const segments = new KyselySegmentStore(database.db, database.dialect, clock);
   const imports = new KyselyImportStore(database.db);
   const importSpool = createFileImportSpool(config.dataDir);
@@ -217,7 +219,6 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   });
 
   // Delivery
-  const hasher = createRecipientHasher(config.secretKey);
   let engine: DeliveryEngine | undefined;
   const findLocale = async (appId: string, channelType: ChannelType, address: string) =>
     (await endpoints.findByAddress(appId, channelType, address))[0]?.demographic.locale;

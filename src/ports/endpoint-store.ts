@@ -73,6 +73,12 @@ export interface EndpointListFilter {
  * `applyEndpointPatch`, the per-app attribute-key quota, the per-user endpoint quota, and address takeover (an
  * ACTIVE endpoint taking an address makes every other endpoint of the same channel with that address INACTIVE).
  *
+ * It also keeps the app's opt-out list (`setOptOut`): who opted out on a channel type, whether or not an endpoint
+ * had the address then. Every write (`upsert`, `importBatch`) applies it: an endpoint that arrives at a listed
+ * address (created, or its channel type or address changed) is written with `optOut: ALL`, even when the write says
+ * NONE; a stored endpoint that keeps its address and is written with an explicit `optOut: NONE` takes the address
+ * off the list (the app has fresh consent).
+ *
  * Leaves out: address normalisation and per-endpoint validation (the caller hands in validated, normalised
  * patches: `app/endpoints/prepare-endpoint-patches.ts`), and segments (`SegmentStore`).
  *
@@ -119,8 +125,10 @@ export interface EndpointStore {
   /** Deletes every endpoint of the user; returns them. */
   deleteByUser(appId: string, userId: string): Promise<Endpoint[]>;
   /**
-   * Opts every endpoint with this channel and address out (ALL) or back in (NONE). Returns the ids whose value
-   * changed. Used by STOP/START keywords and LINE unfollow/follow.
+   * The person at this address opted out (ALL) or back in (NONE) on this channel type: puts the address on the app's
+   * opt-out list or takes it off, and opts every endpoint with this channel and address out or in. Returns the ids
+   * whose value changed (none when no endpoint has the address; the list remembers it all the same). Used by
+   * STOP/START keywords, LINE unfollow and providers' opt-out and opt-in events.
    */
   setOptOut(
     appId: string,
@@ -129,6 +137,11 @@ export interface EndpointStore {
     optOut: 'NONE' | 'ALL',
     at: number,
   ): Promise<string[]>;
+  /**
+   * Takes the address off the app's opt-out list without changing any endpoint: an explicit opt-in (a LINE follow)
+   * about to write the endpoint itself.
+   */
+  forgetOptOut(appId: string, channelType: ChannelType, address: string): Promise<void>;
   /** Records activity (an inbound message or event) at `at`; never moves `lastActiveAt` backwards. */
   touchActivity(appId: string, endpointIds: readonly string[], at: number): Promise<void>;
   /** The app's attribute names by kind, as counted by the per-app key quota. */

@@ -1,5 +1,6 @@
 import { expect, it, vi } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { createRecipientHasher } from '../app/delivery/recipient-hasher.js';
 import { EndpointBatchBuilder } from '../app/imports/endpoint-batch-builder.js';
 import { cohortIdOf } from '../domain/cohort-id.js';
 import type { EndpointPatch } from '../domain/endpoint-patch.js';
@@ -8,6 +9,7 @@ import { audienceSqlFor } from './audience-sql-for.js';
 import { KyselyEndpointStore } from './endpoint-store.js';
 
 const T0 = Date.parse('2026-11-21T10:00:00Z');
+const hasher = createRecipientHasher('endpoint-store-test-secret');
 
 async function setUp(db: TestDatabase) {
   const apps = new KyselyAppStore(db.db);
@@ -17,7 +19,7 @@ async function setUp(db: TestDatabase) {
       { id: `k-${id}`, appId: id, name: 'k', hint: 'hint', createdAt: T0, secretHash: 'x' },
     );
   }
-  return new KyselyEndpointStore(db.db, db.dialect);
+  return new KyselyEndpointStore(db.db, db.dialect, hasher);
 }
 
 const whatsapp = (id: string, address: string, extra: Partial<EndpointPatch> = {}): EndpointPatch => ({
@@ -397,6 +399,157 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'NONE', T0 + 3)).toEqual(['e1', 'e2']);
   });
 
+  it('remembers an opt-out of an address that has no endpoint, and opts out the endpoints later created with it', async () => {
+    const store = await setUp(db());
+    const batchOf = (patches: EndpointPatch[]) => {
+      const builder = new EndpointBatchBuilder();
+      for (const patch of patches) builder.add(patch);
+      return builder.build();
+    };
+    const optOut = async (id: string) => (await store.get('a1', id))?.optOut;
+    expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0)).toEqual([]);
+    expect(await store.setOptOut('a1', 'SMS', '+16505550000', 'ALL', T0)).toEqual([]);
+
+    // A single write, a write that says NONE (the list wins at creation), a batch, an import batch of new
+    // endpoints and an import batch that takes the general path (one of its endpoints is stored).
+    await store.upsert('a1', [whatsapp('e1', '+16505551234')], { at: T0 + 1 });
+    await store.upsert('a1', [whatsapp('e2', '+16505551234', { optOut: 'NONE' })], { at: T0 + 1 });
+    await store.upsert('a1', [whatsapp('e3', '+16505551234'), whatsapp('e4', '+16505559999')], {
+      at: T0 + 1,
+    });
+    await store.importBatch('a1', batchOf([whatsapp('e5', '+16505551234'), whatsapp('e6', '+16505559998')]), {
+      at: T0 + 2,
+    });
+    await store.importBatch('a1', batchOf([whatsapp('e4', '+16505559999'), whatsapp('e7', '+16505551234')]), {
+      at: T0 + 3,
+    });
+    for (const id of ['e1', 'e2', 'e3', 'e5', 'e7']) expect(await optOut(id), id).toBe('ALL');
+    for (const id of ['e4', 'e6']) expect(await optOut(id), id).toBe('NONE');
+    // The list is per channel type and per app.
+    await store.upsert('a1', [{ id: 's1', channelType: 'SMS', address: '+16505551234' }], { at: T0 + 4 });
+    await store.upsert('a2', [whatsapp('e1', '+16505551234')], { at: T0 + 4 });
+    expect(await optOut('s1')).toBe('NONE');
+    expect((await store.get('a2', 'e1'))?.optOut).toBe('NONE');
+    // An endpoint that moves to a listed address is opted out as a new one would be.
+    await store.upsert('a1', [{ id: 's1', address: '+16505550000' }], { at: T0 + 5 });
+    expect(await optOut('s1')).toBe('ALL');
+
+    // START forgets the address: the endpoints opt back in, and a new endpoint starts opted in.
+    expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'NONE', T0 + 6)).toEqual([
+      'e1',
+      'e2',
+      'e3',
+      'e5',
+      'e7',
+    ]);
+    await store.upsert('a1', [whatsapp('e8', '+16505551234')], { at: T0 + 7 });
+    await store.importBatch('a1', batchOf([whatsapp('e9', '+16505551234')]), { at: T0 + 7 });
+    expect(await optOut('e8')).toBe('NONE');
+    expect(await optOut('e9')).toBe('NONE');
+  });
+
+  it('forgets a listed address when the app opts a stored endpoint with it back in, and keeps it for any other update', async () => {
+    const store = await setUp(db());
+    await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0);
+    await store.upsert('a1', [whatsapp('e1', '+16505551234')], { at: T0 + 1 });
+    // Updates that leave the opt-out alone, or say ALL, keep the address listed.
+    await store.upsert('a1', [{ id: 'e1', attributes: { a: ['1'] } }], { at: T0 + 2 });
+    await store.upsert('a1', [{ id: 'e1', optOut: 'ALL' }], { at: T0 + 2 });
+    expect((await store.delete('a1', 'e1'))?.optOut).toBe('ALL');
+    await store.upsert('a1', [whatsapp('e1', '+16505551234')], { at: T0 + 3 });
+    expect((await store.get('a1', 'e1'))?.optOut).toBe('ALL');
+    // The app's explicit NONE on the stored endpoint is fresh consent: it opts in, and the address is forgotten.
+    await store.upsert('a1', [{ id: 'e1', optOut: 'NONE' }], { at: T0 + 4 });
+    expect((await store.get('a1', 'e1'))?.optOut).toBe('NONE');
+    await store.delete('a1', 'e1');
+    await store.upsert('a1', [whatsapp('e2', '+16505551234')], { at: T0 + 5 });
+    expect((await store.get('a1', 'e2'))?.optOut).toBe('NONE');
+  });
+
+  it('forgets a listed address for an explicit opt-in (a LINE follow) without touching the endpoints', async () => {
+    const store = await setUp(db());
+    const address = `U${'a'.repeat(32)}`;
+    await store.setOptOut('a1', 'LINE', address, 'ALL', T0);
+    await store.forgetOptOut('a1', 'LINE', address);
+    await store.upsert('a1', [{ id: 'l1', channelType: 'LINE', address }], { at: T0 + 1 });
+    expect((await store.get('a1', 'l1'))?.optOut).toBe('NONE');
+  });
+
+  it('opts out an endpoint being created while a STOP for its address is recorded', async () => {
+    await setUp(db());
+    const real = audienceSqlFor(db().dialect);
+    let paused: () => void = () => {};
+    const reached = new Promise<void>((resolve) => {
+      paused = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The write stops after it has read the (empty) list, before it inserts.
+    const slow = {
+      ...real,
+      async insertEndpointRows(...args: Parameters<typeof real.insertEndpointRows>) {
+        paused();
+        await released;
+        return real.insertEndpointRows(...args);
+      },
+      async writeEndpointRows(...args: Parameters<typeof real.writeEndpointRows>) {
+        paused();
+        await released;
+        return real.writeEndpointRows(...args);
+      },
+    };
+    const writer = new KyselyEndpointStore(db().db, db().dialect, hasher, slow);
+    const store = new KyselyEndpointStore(db().db, db().dialect, hasher);
+    const creating = writer.upsert('a1', [whatsapp('e1', '+16505551234')], { at: T0 });
+    await reached;
+    let stopped = false;
+    const stop = store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 1).then((ids) => {
+      stopped = true;
+      return ids;
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      // The STOP waits for the write, then finds its endpoint.
+      expect(stopped).toBe(false);
+    } finally {
+      release();
+    }
+    await creating;
+    expect(await stop).toEqual(['e1']);
+    expect((await store.get('a1', 'e1'))?.optOut).toBe('ALL');
+  });
+
+  it('keeps no address in the opt-out list, and deletes the list with its app', async () => {
+    const store = await setUp(db());
+    await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0);
+    await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 1);
+    await store.setOptOut('a2', 'LINE', `U${'b'.repeat(32)}`, 'ALL', T0);
+    const rows = await db().db.selectFrom('opt_out_list').selectAll().orderBy('app_id').execute();
+    // The first opt-out's time is kept.
+    expect(rows).toEqual([
+      {
+        app_id: 'a1',
+        channel_type: 'WHATSAPP',
+        recipient_hash: hasher('WHATSAPP', '+16505551234'),
+        opted_out_at: T0,
+      },
+      {
+        app_id: 'a2',
+        channel_type: 'LINE',
+        recipient_hash: hasher('LINE', `U${'b'.repeat(32)}`),
+        opted_out_at: T0,
+      },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('6505551234');
+    expect(JSON.stringify(rows)).not.toContain('bbbb');
+    await new KyselyAppStore(db().db).deleteApp('a1');
+    expect(
+      (await db().db.selectFrom('opt_out_list').select('app_id').execute()).map((r) => r.app_id),
+    ).toEqual(['a2']);
+  });
+
   it('records activity without moving it backwards, and keeps it across later writes', async () => {
     const store = await setUp(db());
     await store.upsert('a1', [whatsapp('e1', '+16505551234'), whatsapp('e2', '+16505551235')], { at: T0 });
@@ -447,7 +600,7 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
         return real.insertEndpointRows(...args);
       },
     };
-    const store = new KyselyEndpointStore(db().db, db().dialect, racing);
+    const store = new KyselyEndpointStore(db().db, db().dialect, hasher, racing);
     const outcome = await store.upsert('a1', [whatsapp('e1', '+16505551234', { attributes: { a: ['1'] } })], {
       at: T0,
     });

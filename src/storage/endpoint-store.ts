@@ -23,6 +23,7 @@ import type {
 import { type AudienceSql, type EndpointRow, RECORD_COLUMNS, readJson } from './audience-sql.js';
 import { audienceSqlFor } from './audience-sql-for.js';
 import type { Database, DialectName } from './database.js';
+import { type AddressHasher, OptOutList } from './opt-out-list.js';
 
 type Row = Selectable<Database['endpoints']>;
 
@@ -37,15 +38,19 @@ const KINDS: readonly AttributeKind[] = ['attributes', 'metrics', 'userAttribute
 
 export class KyselyEndpointStore implements EndpointStore {
   private readonly sql: AudienceSql;
+  private readonly optOutList: OptOutList;
   /** Attribute keys known to be counted, by app: names stay counted, so a name seen once needs no read again. */
   private readonly knownKeys = new Map<string, Set<string>>();
 
+  /** `hashAddress` keys the opt-out list: the ledger's recipient hash (`app/delivery/recipient-hasher.ts`). */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    hashAddress: AddressHasher,
     audienceSql?: AudienceSql,
   ) {
     this.sql = audienceSql ?? audienceSqlFor(dialect);
+    this.optOutList = new OptOutList(hashAddress, this.sql, dialect);
   }
 
   async get(appId: string, endpointId: string): Promise<Endpoint | undefined> {
@@ -124,6 +129,7 @@ export class KyselyEndpointStore implements EndpointStore {
     const { at } = options;
     const outcome = await this.db.transaction().execute(async (trx) => {
       if (options.bulk) await this.sql.beginBulk(trx);
+      await this.optOutList.lock(trx, appId, 'read');
       // Where a duplicate insert fails (PostgreSQL), a bulk write first assumes that patches naming a channel
       // and an address create their endpoint and reads only the others; a stored one among them fails the plain
       // insert and the call is repeated reading every id. Imports are mostly new endpoints.
@@ -140,6 +146,8 @@ export class KyselyEndpointStore implements EndpointStore {
 
       const rejected: RejectedPatch[] = [];
       const pending = new Map<string, Pending>();
+      /** Ids whose last applied patch said `optOut: NONE`. */
+      const optedIn = new Set<string>();
       // A Map iterates in insertion order, which is patch order unless an id comes back (its entry keeps its
       // first place but takes its last index): only then does patch order need a sort.
       let repeats = false;
@@ -169,6 +177,8 @@ export class KyselyEndpointStore implements EndpointStore {
           return;
         }
         pending.set(patch.id, { endpoint: result.endpoint, index, row });
+        if (patch.optOut === 'NONE') optedIn.add(patch.id);
+        else if (patch.optOut === 'ALL') optedIn.delete(patch.id);
       });
 
       const { admitted, counted } = await this.checkAttributeKeys(
@@ -205,6 +215,7 @@ export class KyselyEndpointStore implements EndpointStore {
         return { written: [], rejected: sortRejected(rejected), deactivated: [], counted: undefined };
       }
 
+      await this.applyOptOutList(trx, appId, pending, stored, optedIn);
       if (newKeys.length > 0) {
         await trx
           .insertInto('endpoint_attribute_keys')
@@ -242,6 +253,58 @@ export class KyselyEndpointStore implements EndpointStore {
     // Only once committed: a rolled-back name must still be counted by the next write.
     if (outcome.counted) this.knownKeys.set(appId, outcome.counted);
     return { written: outcome.written, rejected: outcome.rejected, deactivated: outcome.deactivated };
+  }
+
+  /**
+   * The opt-out list at work. An endpoint that arrives at a listed address (a new one, or a stored one whose channel
+   * type or address changes) is written opted out, whatever the write says: the person's STOP is newer than the
+   * app's data. A stored endpoint that keeps its address and is written with an explicit `optOut: NONE` takes the
+   * address off the list first (the app has fresh consent; without this, deleting and recreating the endpoint
+   * would opt it out again). Costs one indexed read per channel type written while the app's list is empty.
+   */
+  private async applyOptOutList(
+    trx: Kysely<Database>,
+    appId: string,
+    pending: Map<string, Pending>,
+    stored: ReadonlyMap<string, Endpoint>,
+    optedIn: ReadonlySet<string>,
+  ): Promise<void> {
+    const arriving = new Map<string, Pending[]>();
+    const affirmed = new Map<string, string[]>();
+    for (const entry of pending.values()) {
+      const { id, channelType, address, optOut } = entry.endpoint;
+      const before = stored.get(id);
+      if (before === undefined || before.channelType !== channelType || before.address !== address) {
+        const list = arriving.get(channelType);
+        if (list) list.push(entry);
+        else arriving.set(channelType, [entry]);
+      } else if (optOut === 'NONE' && optedIn.has(id)) {
+        const list = affirmed.get(channelType);
+        if (list) list.push(address);
+        else affirmed.set(channelType, [address]);
+      }
+    }
+    if (arriving.size === 0 && affirmed.size === 0) return;
+    const listed = await this.optOutList.channelTypesListed(trx, appId, [
+      ...arriving.keys(),
+      ...affirmed.keys(),
+    ]);
+    for (const channelType of listed) {
+      await this.optOutList.remove(trx, appId, channelType, affirmed.get(channelType) ?? []);
+      const entries = arriving.get(channelType);
+      if (!entries) continue;
+      const addresses = await this.optOutList.listed(
+        trx,
+        appId,
+        channelType,
+        entries.map((e) => e.endpoint.address),
+      );
+      for (const entry of entries) {
+        if (entry.endpoint.optOut === 'ALL' || !addresses.has(entry.endpoint.address)) continue;
+        entry.endpoint = { ...entry.endpoint, optOut: 'ALL' };
+        entry.row = { ...entry.row, opt_out: 1 };
+      }
+    }
   }
 
   /**
@@ -456,6 +519,7 @@ export class KyselyEndpointStore implements EndpointStore {
 
     const outcome = await this.db.transaction().execute(async (trx) => {
       await this.sql.beginBulk(trx);
+      await this.optOutList.lock(trx, appId, 'read');
       // Inserting a stored id fails the insert (a unique violation, which `importBatch` answers by taking the
       // general path): the insert itself is the check for the rows it writes.
 
@@ -512,11 +576,53 @@ export class KyselyEndpointStore implements EndpointStore {
         }
         await this.deactivateAddresses(trx, appId, taken, [], at);
       }
-      await this.sql.insertEndpointRecords(trx, { appId, at, records, rows, inactive });
+      await this.sql.insertEndpointRecords(trx, {
+        appId,
+        at,
+        records: await this.optOutListed(trx, appId, records, rows),
+        rows,
+        inactive,
+      });
       return { written: rows.map((row) => ids[row] as string), rejected };
     });
     if (outcome && counted) this.knownKeys.set(appId, counted);
     return outcome;
+  }
+
+  /**
+   * The records with those of `rows` whose address is on the app's opt-out list opted out, as `applyOptOutList`
+   * does for a new endpoint: a copy when any is (the batch is the caller's), else the records as they are, for the
+   * price of one indexed read per channel type in the batch.
+   */
+  private async optOutListed(
+    trx: Kysely<Database>,
+    appId: string,
+    records: readonly RecordValue[],
+    rows: readonly number[],
+  ): Promise<readonly RecordValue[]> {
+    const channelTypes = new Set<string>();
+    for (const row of rows) channelTypes.add(records[row * RECORD_WIDTH + RECORD_AT.channelType] as string);
+    const listedTypes = await this.optOutList.channelTypesListed(trx, appId, channelTypes);
+    let out: RecordValue[] | undefined;
+    for (const channelType of listedTypes) {
+      const theirs = rows.filter(
+        (row) => records[row * RECORD_WIDTH + RECORD_AT.channelType] === channelType,
+      );
+      const listed = await this.optOutList.listed(
+        trx,
+        appId,
+        channelType,
+        theirs.map((row) => records[row * RECORD_WIDTH + RECORD_AT.address] as string),
+      );
+      if (listed.size === 0) continue;
+      out ??= records.slice();
+      for (const row of theirs) {
+        if (listed.has(records[row * RECORD_WIDTH + RECORD_AT.address] as string)) {
+          out[row * RECORD_WIDTH + RECORD_AT.optOut] = 1;
+        }
+      }
+    }
+    return out ?? records;
   }
 
   /**
@@ -610,16 +716,27 @@ export class KyselyEndpointStore implements EndpointStore {
     at: number,
   ): Promise<string[]> {
     const value = optOut === 'ALL' ? 1 : 0;
-    const rows = await this.db
-      .updateTable('endpoints')
-      .set({ opt_out: value, updated_at: at })
-      .where('app_id', '=', appId)
-      .where('address', '=', address)
-      .where('channel_type', '=', channelType)
-      .where('opt_out', '<>', value)
-      .returning('id')
-      .execute();
-    return rows.map((r) => r.id).sort();
+    return this.db.transaction().execute(async (trx) => {
+      // The list first, then the endpoints: an endpoint created meanwhile either reads the new list or is
+      // committed before the update below looks for endpoints (`OptOutList.lock`).
+      await this.optOutList.lock(trx, appId, 'change');
+      if (optOut === 'ALL') await this.optOutList.add(trx, appId, channelType, address, at);
+      else await this.optOutList.remove(trx, appId, channelType, [address]);
+      const rows = await trx
+        .updateTable('endpoints')
+        .set({ opt_out: value, updated_at: at })
+        .where('app_id', '=', appId)
+        .where('address', '=', address)
+        .where('channel_type', '=', channelType)
+        .where('opt_out', '<>', value)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id).sort();
+    });
+  }
+
+  async forgetOptOut(appId: string, channelType: ChannelType, address: string): Promise<void> {
+    await this.optOutList.remove(this.db, appId, channelType, [address]);
   }
 
   async touchActivity(appId: string, endpointIds: readonly string[], at: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
+import { createRecipientHasher } from '../app/delivery/recipient-hasher.js';
 import type { ChannelType } from '../domain/channel-type.js';
 import type { EndpointPatch } from '../domain/endpoint-patch.js';
 import type {
@@ -471,7 +472,7 @@ describeEachDatabase(
           { id: `k-${id}`, appId: id, name: 'k', hint: 'hint', createdAt: NOW, secretHash: 'x' },
         );
       }
-      endpoints = new KyselyEndpointStore(database.db, database.dialect);
+      endpoints = new KyselyEndpointStore(database.db, database.dialect, createRecipientHasher('test'));
       segments = new KyselySegmentStore(database.db, database.dialect, { now: () => NOW });
       const patches = PEOPLE.map(toPatch);
       for (let i = 0; i < patches.length; i += 100) {

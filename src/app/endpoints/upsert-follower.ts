@@ -10,7 +10,8 @@ export const DISPLAY_NAME_ATTRIBUTE = 'displayName';
 /**
  * A LINE follow (or any provider-reported opt-in of a known address): re-activates and opts in the endpoint with
  * this address (the ACTIVE one first), or creates one, with the display name as a user attribute. Returns the
- * endpoint id. When the app has no room left for the attribute name, the endpoint is written without it.
+ * endpoint id. When the app has no room left for the attribute name, the endpoint is written without it. A follow
+ * is an explicit opt-in: the address leaves the app's opt-out list first, so a new endpoint starts opted in.
  *
  * @example
  * const endpointId = await upsertFollower({ endpoints, ids }, appId, { channelType: 'LINE', address: 'U4af4...', displayName: 'Brown', at: now });
@@ -20,6 +21,7 @@ export async function upsertFollower(
   appId: string,
   input: { channelType: ChannelType; address: string; displayName?: string; at: number },
 ): Promise<string> {
+  await deps.endpoints.forgetOptOut(appId, input.channelType, input.address);
   const [existing] = await deps.endpoints.findByAddress(appId, input.channelType, input.address);
   const id = existing?.id ?? deps.ids.next();
   const base: EndpointPatch = {

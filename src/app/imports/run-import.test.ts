@@ -11,6 +11,7 @@ import { KyselyAppStore } from '../../storage/app-store.js';
 import { KyselyEndpointStore } from '../../storage/endpoint-store.js';
 import { KyselyImportStore } from '../../storage/import-store.js';
 import { KyselySegmentStore } from '../../storage/segment-store.js';
+import { createRecipientHasher } from '../delivery/recipient-hasher.js';
 import { runImport } from './run-import.js';
 
 const T0 = 1_800_000_000_000;
@@ -26,7 +27,7 @@ describeEachDatabase('runImport', (db) => {
     const clock = { now: () => T0 };
     const deps = {
       imports: new KyselyImportStore(handle.db),
-      endpoints: new KyselyEndpointStore(handle.db, handle.dialect),
+      endpoints: new KyselyEndpointStore(handle.db, handle.dialect, createRecipientHasher('test')),
       segments: new KyselySegmentStore(handle.db, handle.dialect, clock),
       spool: createFileImportSpool(dir),
       clock,

@@ -22,7 +22,12 @@ const endpointFields = {
     .describe(
       'Every write makes the endpoint ACTIVE (taking its address from any other endpoint of the channel) unless INACTIVE is given.',
     ),
-  optOut: z.enum(['NONE', 'ALL']).optional(),
+  optOut: z
+    .enum(['NONE', 'ALL'])
+    .optional()
+    .describe(
+      "A new endpoint whose address is on the app's opt-out list (a STOP keyword or LINE unfollow, even before the endpoint existed) is ALL whatever is given. NONE on a stored endpoint is fresh consent: it also takes the address off the list.",
+    ),
   effectiveDate: text.optional().meta({ example: '2026-01-01T10:00:00.000Z' }),
   requestId: text.optional(),
   location: z

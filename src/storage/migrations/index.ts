@@ -5,6 +5,7 @@ import { m0004Delivery } from './0004-delivery.js';
 import { m0005Campaigns } from './0005-campaigns.js';
 import { m0006EndpointKeyCollation } from './0006-endpoint-key-collation.js';
 import { m0007SealedProviderIds } from './0007-sealed-provider-ids.js';
+import { m0008OptOutList } from './0008-opt-out-list.js';
 import type { HeraldMigration } from './herald-migration.js';
 
 /** Every migration, in order. Add new ones at the end. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly HeraldMigration[] = [
   m0005Campaigns,
   m0006EndpointKeyCollation,
   m0007SealedProviderIds,
+  m0008OptOutList,
 ];

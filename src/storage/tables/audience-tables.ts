@@ -1,7 +1,7 @@
 /**
- * Endpoints, segments and imports. Channel, status, opt-out, user id, location and demographic are columns of
- * their own (segments filter on them); attributes, metrics and user attributes are JSON (text on SQLite, jsonb on
- * PostgreSQL), evaluated in SQL by the dialect's `audience-sql.ts`. Times are milliseconds since the epoch.
+ * Endpoints, the opt-out list, segments and imports. Channel, status, opt-out, user id, location and demographic are
+ * columns of their own (segments filter on them); attributes, metrics and user attributes are JSON (text on SQLite,
+ * jsonb on PostgreSQL), evaluated in SQL by the dialect's `audience-sql.ts`. Times are milliseconds since the epoch.
  */
 export interface AudienceTables {
   endpoints: {
@@ -51,6 +51,18 @@ export interface AudienceTables {
     app_id: string;
     kind: string;
     name: string;
+  };
+  /**
+   * The app's opt-out list: who opted out (STOP, LINE unfollow, a provider's opt-out) by channel type, whether or not
+   * an endpoint had the address, until they opt back in. No address: the recipient hash the ledger uses.
+   */
+  opt_out_list: {
+    app_id: string;
+    channel_type: string;
+    /** `RecipientHasher(channel_type, address)`: keyed, so the list cannot be read back into phone numbers. */
+    recipient_hash: string;
+    /** The first opt-out since the address was last opted in. */
+    opted_out_at: number;
   };
   segments: {
     app_id: string;
