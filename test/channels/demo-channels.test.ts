@@ -46,6 +46,19 @@ describeEachDatabase('demo channels for LINE, Twilio and custom', (db) => {
       }
     ).items;
     const byId = Object.fromEntries(channels.map((c) => [c.id, c]));
+    // Paged like every list: ?limit and the cursor of the previous page.
+    const page = async (query: string) =>
+      (await (
+        await request(`${url}/v1/apps/${demo.appId}/channels?${query}`, {
+          headers: { authorization: `Bearer ${demo.apiKey}` },
+        })
+      ).body.json()) as { items: { id: string }[]; nextCursor: string | null };
+    const first = await page('limit=2');
+    expect(first.items.map((c) => c.id)).toEqual(channels.slice(0, 2).map((c) => c.id));
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = await page(`limit=100&cursor=${encodeURIComponent(first.nextCursor ?? '')}`);
+    expect(rest.items.map((c) => c.id)).toEqual(channels.slice(2).map((c) => c.id));
+    expect(rest.nextCursor).toBeNull();
     const hook = (channelId: string) => `${url}/webhooks/${demo.appId}/${channelId}`;
     expect(byId.line).toMatchObject({
       provider: 'line',

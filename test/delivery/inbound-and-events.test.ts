@@ -130,6 +130,12 @@ describeEachDatabase('inbound processing and events out', (db) => {
     const list = await live.call('GET', `/v1/apps/${app.appId}/subscriptions`, { headers: app.headers });
     expect(list.body.items).toHaveLength(1);
     expect(JSON.stringify(list.body)).not.toContain(secret);
+    // Paged like every list (a client's ?limit was refused).
+    const paged = await live.call('GET', `/v1/apps/${app.appId}/subscriptions?limit=1`, {
+      headers: app.headers,
+    });
+    expect(paged.status).toBe(200);
+    expect(paged.body).toMatchObject({ items: [{ id: list.body.items[0].id }], nextCursor: null });
     const bad = await live.call('POST', `/v1/apps/${app.appId}/subscriptions`, {
       headers: app.headers,
       body: { url: 'ftp://x', events: ['message.status'] },

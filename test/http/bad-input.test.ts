@@ -66,7 +66,7 @@ describeEachDatabase(
       // A route that takes no query string refuses one (an unpaged list ignored ?limit=1).
       const paged = await herald.server.inject({
         method: 'GET',
-        url: `/v1/apps/${app.appId}/channels?limit=1`,
+        url: `/v1/apps/${app.appId}/delivery-settings?limit=1`,
         headers: app.headers,
       });
       expect(paged.statusCode).toBe(400);

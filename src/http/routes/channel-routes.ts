@@ -8,7 +8,16 @@ import type { ChannelProvider } from '../../ports/channel-provider.js';
 import type { StoredChannel } from '../../ports/channel-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
-import { appIdParams, errorResponses, security, timestamp, toIso } from '../schemas/common.js';
+import { afterIdFrom, pageById } from '../pagination.js';
+import {
+  appIdParams,
+  errorResponses,
+  pageOf,
+  paginationQuery,
+  security,
+  timestamp,
+  toIso,
+} from '../schemas/common.js';
 
 export interface ChannelRoutesDeps extends ConfigureChannelDeps {
   readonly directory: ChannelDirectory;
@@ -141,16 +150,18 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
           summary: "List an app's channels (without credentials)",
           security,
           params: appIdParams,
-          response: {
-            200: z.object({ items: z.array(channelSchema), nextCursor: z.null() }),
-            ...errorResponses(400, 401, 403, 404),
-          },
+          querystring: z.strictObject(paginationQuery),
+          response: { 200: pageOf(channelSchema), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => ({
-        items: (await deps.channels.list(request.params.appId)).map(toJson),
-        nextCursor: null,
-      }),
+      async (request) => {
+        // An app has a handful: read whole (in id order) and paged here, like every other list.
+        const { limit, cursor } = request.query;
+        const { afterId } = afterIdFrom(cursor);
+        const all = await deps.channels.list(request.params.appId);
+        const rows = afterId === undefined ? all : all.filter((row) => row.id > afterId);
+        return pageById(rows.slice(0, limit + 1), limit, toJson);
+      },
     );
 
     app.get(

@@ -9,7 +9,16 @@ import type { SecretBox } from '../../ports/secret-box.js';
 import type { Subscription, SubscriptionStore } from '../../ports/subscription-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
-import { appIdParams, errorResponses, security, timestamp, toIso } from '../schemas/common.js';
+import { afterIdFrom, pageById } from '../pagination.js';
+import {
+  appIdParams,
+  errorResponses,
+  pageOf,
+  paginationQuery,
+  security,
+  timestamp,
+  toIso,
+} from '../schemas/common.js';
 
 export interface SubscriptionRoutesDeps {
   readonly subscriptions: SubscriptionStore;
@@ -84,16 +93,18 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
           summary: 'List subscriptions (without secrets)',
           security,
           params: appIdParams,
-          response: {
-            200: z.object({ items: z.array(subscriptionSchema), nextCursor: z.null() }),
-            ...errorResponses(400, 401, 403, 404),
-          },
+          querystring: z.strictObject(paginationQuery),
+          response: { 200: pageOf(subscriptionSchema), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => ({
-        items: (await deps.subscriptions.list(request.params.appId)).map(toJson),
-        nextCursor: null,
-      }),
+      async (request) => {
+        // An app has a handful: read whole (in id order) and paged here, like every other list.
+        const { limit, cursor } = request.query;
+        const { afterId } = afterIdFrom(cursor);
+        const all = await deps.subscriptions.list(request.params.appId);
+        const rows = afterId === undefined ? all : all.filter((row) => row.id > afterId);
+        return pageById(rows.slice(0, limit + 1), limit, toJson);
+      },
     );
     app.delete(
       '/v1/apps/:appId/subscriptions/:subscriptionId',
