@@ -1,12 +1,14 @@
 import { z } from 'zod';
 
 // Digits, not anything Number() reads: a blank HERALD_PORT became 0, a random port.
+const PORT_MESSAGE = 'must be a port number, 0 to 65535';
 const port = z
-  .union([
-    z.number(),
-    z.string().trim().regex(/^\d+$/, 'must be a port number, 0 to 65535').transform(Number),
-  ])
-  .pipe(z.number().int().min(0).max(65535));
+  .union(
+    [z.number(), z.string().trim().regex(/^\d+$/, PORT_MESSAGE).transform(Number)],
+    // A union's own message: without it a failed one says only "Invalid input".
+    { message: PORT_MESSAGE },
+  )
+  .pipe(z.number().int().min(0, PORT_MESSAGE).max(65535, PORT_MESSAGE));
 const positiveInt = z.coerce.number().int().positive();
 /** Milliseconds that feed a timer: at most a day (Node turns a delay past 24.8 days into 1 ms). */
 const timerMs = positiveInt.max(86_400_000, 'must be at most 86400000 (a day)');

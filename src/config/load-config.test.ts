@@ -144,6 +144,10 @@ describe('loadConfig', () => {
       return 'accepted';
     };
     expect(one({ HERALD_PORT: ' ' })).toContain('HERALD_PORT');
+    // The reason, not zod's bare "Invalid input".
+    expect(one({ HERALD_PORT: 'abc' })).toBe(
+      'HERALD_PORT (or "port" in herald.config.json): must be a port number, 0 to 65535',
+    );
     expect(one({ HERALD_DATABASE_URL: 'sqlite:' })).toContain('HERALD_DATABASE_URL');
     expect(one({ HERALD_MARK_READ: 'yes' })).toContain(
       'HERALD_MARK_READ (or "delivery.markRead" in herald.config.json): must be true, false, 1 or 0',
