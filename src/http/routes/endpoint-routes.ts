@@ -68,7 +68,7 @@ export function endpointRoutes(deps: EndpointRoutesDeps): RouteModule {
           tags,
           summary: 'Create or update up to 100 endpoints at once',
           description:
-            'The batch is validated as a whole: if any item is bad, nothing is written and `HERALD_BATCH_INVALID` lists the index, field and reason of every problem.',
+            'The batch is validated as a whole: if any item is bad, nothing is written and `HERALD_BATCH_INVALID` lists the index, field and reason of every problem (problems of shape first; addresses and quotas are checked once the shape is right).',
           security,
           params: appIdParams,
           body: endpointBatchBody,
