@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import type { HeraldFastify } from './herald-fastify.js';
 
 /**
@@ -24,20 +23,34 @@ export interface InFlight {
 /** How often a drain looks again. */
 const POLL_MS = 25;
 
-/** Counts the requests of `app` from here on (an `onRequest` hook; register it before the routes). */
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Takes this request out of the in-flight count: a stream calls it once open (see `trackInFlight`). */
+    heraldLeaveInFlight: (() => void) | null;
+  }
+}
+
+/**
+ * Counts the requests of `app` from here on (an `onRequest` hook; register it before the routes). A counter and
+ * the response's 'close' (emitted whether the answer was sent or the client went away): keeping each reply in a
+ * Set gave every reply object an identity hash, and the send API measured 20 µs a request slower.
+ */
 export function trackInFlight(app: HeraldFastify): InFlight {
-  const open = new Set<FastifyReply>();
-  // 'close' is emitted whether the answer was sent or the client went away (after which no onResponse comes).
+  let open = 0;
+  app.decorateReply('heraldLeaveInFlight', null);
   app.addHook('onRequest', (_request, reply, done) => {
-    open.add(reply);
-    reply.raw.once('close', () => open.delete(reply));
+    open++;
+    let counted = true;
+    const leave = () => {
+      if (!counted) return;
+      counted = false;
+      open--;
+    };
+    reply.heraldLeaveInFlight = leave;
+    reply.raw.once('close', leave);
     done();
   });
-  const count = () => {
-    let n = 0;
-    for (const reply of open) if (!reply.sent) n++;
-    return n;
-  };
+  const count = () => open;
   return {
     count,
     async drained({ minMs, graceMs }) {

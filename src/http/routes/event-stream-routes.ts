@@ -40,6 +40,8 @@ export function eventStreamRoutes(deps: {
       },
       async (request, reply) => {
         reply.hijack();
+        // Open for as long as its client stays: not a request a shutdown waits for.
+        reply.heraldLeaveInFlight?.();
         const raw = reply.raw;
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
