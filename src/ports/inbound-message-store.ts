@@ -25,6 +25,9 @@ export interface InboundMessageStore {
     appId: string,
     filter: { recipientHash?: string; beforeId?: string; limit: number },
   ): Promise<InboundMessage[]>;
-  /** Clears bodies received before `before`. */
-  purgeBodies(before: number, limit: number): Promise<number>;
+  /**
+   * Deletes the messages received before `before`: their body, and their provider id, which can carry the
+   * sender's number (a WhatsApp id is base64 around it).
+   */
+  purge(before: number, limit: number): Promise<number>;
 }

@@ -82,7 +82,7 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
     expect(await store.takeReplyToken(S, 'r', 90_001, 60_000)).toBe(undefined);
   });
 
-  it('stores an inbound message once and clears bodies after the retention', async () => {
+  it('stores an inbound message once and deletes it, provider id and all, after the retention', async () => {
     const store = new KyselyInboundMessageStore(db().db);
     const message = {
       id: 'in1',
@@ -98,9 +98,11 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
     expect(await store.append(message)).toBe(true);
     expect(await store.append({ ...message, id: 'in2' })).toBe(false);
     expect(await store.list('app1', { limit: 10 })).toEqual([message]);
-    expect(await store.purgeBodies(999, 100)).toBe(0);
-    expect(await store.purgeBodies(1_001, 100)).toBe(1);
-    expect((await store.list('app1', { limit: 10 }))[0]?.content).toBeNull();
+    expect(await store.purge(999, 100)).toBe(0);
+    expect(await store.purge(1_001, 100)).toBe(1);
+    expect(await store.list('app1', { limit: 10 })).toEqual([]);
+    const left = await db().db.selectFrom('inbound_messages').select('id').execute();
+    expect(left).toEqual([]);
   });
 
   it('keeps delivery settings and subscriptions per app', async () => {

@@ -51,24 +51,22 @@ export class KyselyInboundMessageStore implements InboundMessageStore {
     }));
   }
 
-  async purgeBodies(before: number, limit: number): Promise<number> {
+  async purge(before: number, limit: number): Promise<number> {
     const ids = await this.db
       .selectFrom('inbound_messages')
       .select('id')
       .where('received_at', '<', before)
-      .where('content', 'is not', null)
       .limit(limit)
       .execute();
     if (ids.length === 0) return 0;
     const result = await this.db
-      .updateTable('inbound_messages')
-      .set({ content: null })
+      .deleteFrom('inbound_messages')
       .where(
         'id',
         'in',
         ids.map((r) => r.id),
       )
       .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return Number(result.numDeletedRows);
   }
 }

@@ -30,7 +30,7 @@ const BATCH = 1_000;
 
 /**
  * The periodic work: held messages past their hold time become `expired` (and the app's notice is owed to the
- * user), ledger rows and inbound bodies past their retention are removed, provider ids of older rows sealed.
+ * user), ledger rows and inbound messages past their retention are removed, provider ids of older rows sealed.
  * Returns how much it did, so the loop
  * runs again at once while there is more.
  */
@@ -54,7 +54,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<number> {
   }
   const purged =
     (await deps.ledger.purge(now - deps.options.ledgerRetentionDays * DAY, BATCH)) +
-    (await deps.inboundMessages.purgeBodies(now - deps.options.inboundRetentionDays * DAY, BATCH)) +
+    (await deps.inboundMessages.purge(now - deps.options.inboundRetentionDays * DAY, BATCH)) +
     (await deps.inbox.purge(now - deps.options.inboxRetentionDays * DAY)) +
     // A late 131047 comes within hours; after two days a parked job only keeps an address alive.
     (await deps.queue.purgeParked(now - 2 * DAY, BATCH)) +
