@@ -56,6 +56,12 @@ export interface ChannelProvider<Sender = unknown, Credentials = unknown, Option
    * the channel view shows `webhookUrl: null` rather than an address that would only answer 400.
    */
   readonly webhooks?: boolean;
+  /**
+   * Whether the provider's message ids carry the recipient's address (WhatsApp's: base64 around the phone number).
+   * The ledger then keeps a keyed digest of each id and a sealed copy, not the id (see ProviderIdCodec); other ids
+   * are kept as they are, in the order they come, which their index takes at a fraction of the cost.
+   */
+  readonly providerIdsCarryAddress?: boolean;
   /** Whether the provider reports that a message was read (default true). SMS does not: `delivered` is its last. */
   readonly readReceipts?: boolean;
   /** A stable key for the sender, unique across providers: `whatsapp-cloud:1065...`. */

@@ -84,6 +84,8 @@ export type JobSettlement =
       readonly kind: 'sent';
       readonly job: ClaimedJob;
       readonly providerMessageId: string;
+      /** The id carries the recipient's address (ChannelProvider.providerIdsCarryAddress): keep it sealed. */
+      readonly sealId?: boolean;
       /**
        * Keep the job (parked, with the address) until the message has a final status: WhatsApp may still report
        * the window closed (131047) after accepting a free-form message, and the message is then held and resent.

@@ -25,6 +25,12 @@ const ORDER: Readonly<Record<ProviderStatusUpdate['status'], number>> = {
 
 type Row = Selectable<DeliveryTables['messages']>;
 
+/**
+ * `provider_ref` of a row whose provider id carries no address and is kept as it is in `provider_message_id`. NULL
+ * there means a row from before migration 0007, not sealed yet.
+ */
+export const PROVIDER_ID_AS_IS = '';
+
 export class KyselyMessageLedger implements MessageLedger {
   constructor(
     private readonly db: Kysely<Database>,
@@ -111,7 +117,8 @@ export class KyselyMessageLedger implements MessageLedger {
         const rows = await (this.dialect === 'postgres' ? query.orderBy('id').forUpdate() : query).execute();
         for (const row of rows) byId.set(row.id, row);
       }
-      // Rows are found by the id's digest, and rows from before migration 0007 not yet sealed by the id itself.
+      // Rows are found by the id's digest, or by the id itself where it is kept as it is (ids that carry no address,
+      // rows from before migration 0007 not sealed yet). The provider's kind is not known here: both are looked up.
       const digests = updates.map((u) =>
         u.messageId && byId.has(u.messageId) ? '' : this.providerIds.digest(u.senderKey, u.providerMessageId),
       );
@@ -146,7 +153,9 @@ export class KyselyMessageLedger implements MessageLedger {
         const row =
           (u.messageId ? byId.get(u.messageId) : undefined) ??
           byKey(digests[index]) ??
-          (legacy?.provider_ref === null ? legacy : undefined);
+          (legacy && (legacy.provider_ref === null || legacy.provider_ref === PROVIDER_ID_AS_IS)
+            ? legacy
+            : undefined);
         if (!row || row.sender_key !== u.senderKey) {
           unmatched.push(index);
           return;
@@ -339,9 +348,9 @@ export class KyselyMessageLedger implements MessageLedger {
       templateName: row.template_name,
       status: row.status as MessageStatus,
       providerMessageId:
-        row.provider_ref !== null
-          ? (this.providerIds.open(row.provider_ref) ?? null)
-          : row.provider_message_id,
+        row.provider_ref === null || row.provider_ref === PROVIDER_ID_AS_IS
+          ? row.provider_message_id
+          : (this.providerIds.open(row.provider_ref) ?? null),
       error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
       attempts: row.attempts,
       campaignId: row.campaign_id,

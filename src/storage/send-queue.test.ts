@@ -286,7 +286,7 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
     const [x, y] = [item(), item()];
     await queue.enqueue([x, y]);
     const [jx, jy] = await queue.claim(SENDER, { limit: 10, now: 2_000, leaseMs: 60_000, workerId: 'w' });
-    await queue.settle([{ kind: 'sent', job: jx!, providerMessageId: wamid }], 2_000);
+    await queue.settle([{ kind: 'sent', job: jx!, providerMessageId: wamid, sealId: true }], 2_000);
     const raw = async (id: string) =>
       db()
         .db.selectFrom('messages')
@@ -302,8 +302,10 @@ describeEachDatabase('KyselySendQueue and KyselyMessageLedger', (db) => {
     ]);
     expect(delivered.changes.map((c) => [c.messageId, c.status])).toEqual([[x!.message.id, 'delivered']]);
 
-    // A row as migration 0007 found it: the id itself, nothing sealed. Statuses still find it, until it is sealed.
+    // An id that carries no address is kept as it is.
     await queue.settle([{ kind: 'sent', job: jy!, providerMessageId: 'wamid.OLD' }], 2_000);
+    expect(await raw(y!.message.id)).toEqual({ provider_message_id: 'wamid.OLD', provider_ref: '' });
+    // A row as migration 0007 found it: the id itself, nothing sealed. Statuses still find it, until it is sealed.
     await db()
       .db.updateTable('messages')
       .set({ provider_message_id: 'wamid.OLD', provider_ref: null })

@@ -17,6 +17,7 @@ import type { Database, DialectName } from './database.js';
 import { insertDeliveries } from './event-outbox.js';
 import { lockMessageRows } from './lock-message-rows.js';
 import { insertHistory } from './message-history.js';
+import { PROVIDER_ID_AS_IS } from './message-ledger.js';
 import { chunk, valuesCte, valuesKey } from './values-cte.js';
 
 const SEND = 'send';
@@ -343,12 +344,16 @@ export class KyselySendQueue implements SendQueue {
             ['ref', 'text'],
             ['n', 'integer'],
           ],
-          part.map((s) => [
-            s.job.messageId,
-            this.providerIds.digest(s.job.senderKey, s.providerMessageId),
-            this.providerIds.seal(s.providerMessageId),
-            s.job.attempts,
-          ]),
+          part.map((s) =>
+            s.sealId
+              ? [
+                  s.job.messageId,
+                  this.providerIds.digest(s.job.senderKey, s.providerMessageId),
+                  this.providerIds.seal(s.providerMessageId),
+                  s.job.attempts,
+                ]
+              : [s.job.messageId, s.providerMessageId, PROVIDER_ID_AS_IS, s.job.attempts],
+          ),
         );
         await sql`WITH ${v} UPDATE messages SET provider_message_id = v.pid, provider_ref = v.ref, attempts = v.n, updated_at = ${now} FROM v WHERE messages.id = ${valuesKey(this.dialect)}`.execute(
           trx,
@@ -609,7 +614,7 @@ export class KyselySendQueue implements SendQueue {
           .where('messages.status', 'in', [...allowedFrom('awaiting_window')]);
         query = target.messageId
           ? query.where('messages.id', '=', target.messageId)
-          : // The digest, or the id itself in a row from before migration 0007 not yet sealed.
+          : // The digest, or the id itself (kept as it is, or in a row from before migration 0007 not yet sealed).
             query.where('messages.provider_message_id', 'in', [
               this.providerIds.digest(target.senderKey, target.providerMessageId),
               target.providerMessageId,

@@ -529,10 +529,12 @@ export class SenderRunner {
       const keepJob =
         this.config?.provider?.customerServiceWindow === true && isFreeForm(job.payload.content);
       const noReceipts = this.config?.provider?.deliveryReceipts === false;
+      const sealId = this.config?.provider?.providerIdsCarryAddress === true;
       this.settle({
         kind: 'sent',
         job,
         providerMessageId: outcome.providerMessageId,
+        ...(sealId ? { sealId } : {}),
         ...(keepJob ? { keepJob } : {}),
         ...(noReceipts ? { noReceipts } : {}),
       });

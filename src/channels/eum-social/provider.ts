@@ -23,6 +23,7 @@ export const eumSocialProvider: ChannelProvider<EumSocialSender, AwsCredentials,
   contentKinds: ['text', 'template', 'media', 'interactive', 'location', 'reaction'],
   pairRate: { perSecond: 1 / 6, burst: 45 },
   customerServiceWindow: true,
+  providerIdsCarryAddress: true,
   senderKey: (sender) => `eum-social:${sender.originationPhoneNumberId}`,
   createAdapter: (config, deps) => new EumSocialAdapter(config, deps),
 };

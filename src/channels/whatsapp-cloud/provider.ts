@@ -29,6 +29,7 @@ export const whatsAppCloudProvider: ChannelProvider<
   // About one message per 6 s to the same user, with bursts of up to 45 borrowed from later (131056 beyond).
   pairRate: { perSecond: 1 / 6, burst: 45 },
   customerServiceWindow: true,
+  providerIdsCarryAddress: true,
   senderKey: (sender) => `whatsapp-cloud:${sender.phoneNumberId}`,
   createAdapter: (config, deps) => new WhatsAppCloudAdapter(config, deps),
 };

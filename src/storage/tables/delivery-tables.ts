@@ -19,9 +19,15 @@ export interface DeliveryTables {
     content_kind: string;
     template_name: string | null;
     status: string;
-    /** The provider's message id as a keyed digest (ProviderIdCodec); the id itself in rows not yet sealed. */
+    /**
+     * The provider's message id: its keyed digest when the id carries the recipient's address (ProviderIdCodec),
+     * the id itself otherwise.
+     */
     provider_message_id: string | null;
-    /** The provider's message id sealed with the secret key; null in rows from before migration 0007. */
+    /**
+     * The id sealed with the secret key when it carries the address; '' when `provider_message_id` is the id itself;
+     * null in rows from before migration 0007, not sealed yet.
+     */
     provider_ref: string | null;
     error_code: string | null;
     error_message: string | null;
