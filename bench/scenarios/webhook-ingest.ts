@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { Pool } from 'undici';
 import type { BenchScenario } from '../scenario.js';
 import { startBenchHerald } from '../support/bench-herald.js';
-import { inParallel } from '../support/sandbox-process.js';
+import { benchNumber, inParallel } from '../support/sandbox-process.js';
 
 const CONCURRENCY = 64;
 const APP_SECRET = 'bench-app-secret-0123456789';
@@ -32,10 +32,11 @@ export const webhookIngestScenario: BenchScenario = {
                   metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
                   statuses: [
                     {
-                      id: `wamid.BENCH${i}`,
+                      // Meta's form: base64 around the recipient's number and a random part.
+                      id: `wamid.HBgL${Buffer.from(`${benchNumber(i).slice(1)}\u0015\u0002\u0000\u0012\u0018\u0014${createHmac('sha256', 'bench').update(String(i)).digest('hex').slice(0, 20).toUpperCase()}`).toString('base64')}`,
                       status: 'delivered',
                       timestamp: String(Math.floor(Date.now() / 1000)),
-                      recipient_id: '16505551234',
+                      recipient_id: benchNumber(i).slice(1),
                     },
                   ],
                 },
