@@ -93,6 +93,24 @@ describe('stopping Herald', () => {
     await expect(request(`${url}/healthz`, { reset: true })).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('is not held by an open event stream nor by requests already answered', async () => {
+    const { herald, url } = await start();
+    const created = await request(`${url}/v1/apps`, {
+      method: 'POST',
+      headers: { ...adminHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'stream' }),
+    });
+    const app = (await created.body.json()) as { id: string };
+    const stream = await request(`${url}/v1/apps/${app.id}/events/stream`, { headers: adminHeaders });
+    expect(stream.statusCode).toBe(200);
+    stream.body.on('data', () => {});
+    stream.body.on('error', () => {});
+    const began = Date.now();
+    await herald.stop();
+    // The in-flight wait and the force-close after it are 5 s each: neither was waited for.
+    expect(Date.now() - began).toBeLessThan(3_000);
+  });
+
   it('keeps answering for HERALD_SHUTDOWN_DRAIN_MS when nothing is in flight, /readyz with 503', async () => {
     const { herald, url } = await start({ HERALD_SHUTDOWN_DRAIN_MS: '800' });
     expect(await probe(`${url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });

@@ -16,6 +16,13 @@ export function eventStreamRoutes(deps: {
   recheckMs?: number;
 }): RouteModule {
   return (app) => {
+    // The streams open now. A stopping server ends them first: each would otherwise keep its connection, and the
+    // shutdown, until the force-close 5 s later.
+    const open = new Set<() => void>();
+    app.addHook('preClose', (done) => {
+      for (const end of [...open]) end();
+      done();
+    });
     app.get(
       '/v1/apps/:appId/events/stream',
       {
@@ -64,7 +71,13 @@ export function eventStreamRoutes(deps: {
           clearInterval(heartbeat);
           clearInterval(recheck);
           unsubscribe();
+          open.delete(end);
         };
+        const end = () => {
+          raw.end();
+          close();
+        };
+        open.add(end);
         recheck = setInterval(async () => {
           try {
             const principal = credential ? await authenticator.authenticate(credential) : undefined;
