@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
-import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
+import {
+  activitiesWhen,
+  type CampaignApp,
+  campaignApp,
+  helloWorldTemplate,
+  phone,
+  sandboxMessages,
+} from './campaign-harness.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -14,15 +21,7 @@ describeEachDatabase('pausing, resuming, changing and deleting campaigns', (db) 
   beforeEach(async () => {
     live = await startLiveHerald(db());
     app = await campaignApp(live);
-    templateId = (
-      await app.call('POST', '/templates', {
-        kind: 'whatsapp',
-        name: 'hello_world',
-        languages: [
-          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
-        ],
-      })
-    ).body.id;
+    templateId = await helloWorldTemplate(app);
     const items = Array.from({ length: 10 }, (_, i) => ({
       id: `e${i}`,
       channelType: 'WHATSAPP',

@@ -93,3 +93,16 @@ export async function activitiesWhen(
 export function phone(i: number): string {
   return `+1650555${String(2000 + i).padStart(4, '0')}`;
 }
+
+/** The sandbox's `hello_world` WhatsApp template, created in the app; its id. */
+export async function helloWorldTemplate(app: CampaignApp): Promise<string> {
+  const created = await app.call('POST', '/templates', {
+    kind: 'whatsapp',
+    name: 'hello_world',
+    languages: [
+      { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
+    ],
+  });
+  if (created.status !== 201) throw new Error(`template: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}

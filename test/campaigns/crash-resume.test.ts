@@ -19,7 +19,14 @@ import { type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 import { quietLogger } from '../helpers/test-herald.js';
 import { testProviderIds } from '../helpers/test-provider-ids.js';
-import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
+import {
+  activitiesWhen,
+  type CampaignApp,
+  campaignApp,
+  helloWorldTemplate,
+  phone,
+  sandboxMessages,
+} from './campaign-harness.js';
 
 const AUDIENCE = 350;
 const PAGE = 100;
@@ -85,15 +92,7 @@ describeEachDatabase('a campaign killed in the middle of its fan-out and resumed
     for (let i = 0; i < items.length; i += 100)
       expect((await app.call('PUT', '/endpoints', { items: items.slice(i, i + 100) })).status).toBe(200);
     const segmentId = (await app.call('POST', '/segments', { name: 'all' })).body.id;
-    const templateId = (
-      await app.call('POST', '/templates', {
-        kind: 'whatsapp',
-        name: 'hello_world',
-        languages: [
-          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
-        ],
-      })
-    ).body.id;
+    const templateId = await helloWorldTemplate(app);
     const created = await app.call('POST', '/campaigns', {
       name: 'resumed',
       segmentId,

@@ -2,7 +2,14 @@ import { DateTime } from 'luxon';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
-import { activitiesWhen, type CampaignApp, campaignApp, phone, sandboxMessages } from './campaign-harness.js';
+import {
+  activitiesWhen,
+  type CampaignApp,
+  campaignApp,
+  helloWorldTemplate,
+  phone,
+  sandboxMessages,
+} from './campaign-harness.js';
 
 const HOUR = 3_600_000;
 
@@ -27,15 +34,7 @@ describeEachDatabase('campaign schedules with an adjustable clock, through the s
     live = await startLiveHerald(db());
     app = await campaignApp(live);
     // The sandbox holds hello_world (en_US, no parameters).
-    templateId = (
-      await app.call('POST', '/templates', {
-        kind: 'whatsapp',
-        name: 'hello_world',
-        languages: [
-          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
-        ],
-      })
-    ).body.id;
+    templateId = await helloWorldTemplate(app);
   });
   afterEach(() => live.stop());
 

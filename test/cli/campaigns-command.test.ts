@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, ApiError, createApiClient } from '../../src/cli/api-client.js';
 import { launchCampaign, watchCampaign } from '../../src/cli/commands/campaigns-command.js';
 import { createHttpPools } from '../../src/runtime/undici-http-pools.js';
-import { campaignApp, phone } from '../campaigns/campaign-harness.js';
+import { campaignApp, helloWorldTemplate, phone } from '../campaigns/campaign-harness.js';
 import { type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 
@@ -41,15 +41,7 @@ describeEachDatabase('herald campaigns launch and watch', (db) => {
       items: [...items, { id: 'sms', channelType: 'SMS', address: phone(9) }],
     });
     const segmentId = (await app.call('POST', '/segments', { name: 'all' })).body.id;
-    const templateId = (
-      await app.call('POST', '/templates', {
-        kind: 'whatsapp',
-        name: 'hello_world',
-        languages: [
-          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
-        ],
-      })
-    ).body.id;
+    const templateId = await helloWorldTemplate(app);
     const file = path.join(dir, 'campaign.json');
     fs.writeFileSync(
       file,

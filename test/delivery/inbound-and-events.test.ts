@@ -7,6 +7,7 @@ import {
   eventually,
   type LiveHerald,
   liveApp,
+  liveLineChannel,
   liveWhatsAppChannel,
   startLiveHerald,
 } from '../helpers/live-herald.js';
@@ -312,27 +313,9 @@ describeEachDatabase('inbound processing and events out', (db) => {
   });
 
   it('creates or re-activates the endpoint of a LINE follower, and opts it out on unfollow without deleting it', async () => {
-    const line = await live.call('POST', '/sandbox/line/_control/channels', {
-      body: { users: [{ displayName: 'Aiko Tanaka' }], webhookUrl: `${live.url}/webhooks/${app.appId}/line` },
-    });
-    expect(line.status).toBe(201);
-    const configured = await live.call('PUT', `/v1/apps/${app.appId}/channels/line`, {
-      headers: app.headers,
-      body: {
-        provider: 'line',
-        sender: { channelId: line.body.channelId },
-        credentials: {
-          channelAccessToken: line.body.channelAccessToken,
-          channelSecret: line.body.channelSecret,
-        },
-        options: { baseUrl: `${live.url}/sandbox/line` },
-      },
-    });
-    expect(configured.status).toBe(200);
-    const userId = line.body.users[0].userId as string;
-    await live.call('POST', `/sandbox/line/_control/channels/${line.body.channelId}/follow`, {
-      body: { userId },
-    });
+    const line = await liveLineChannel(live, app);
+    const { userId } = line;
+    await line.act('follow');
     const endpoint = await eventually(async () => {
       const { body } = await live.call('GET', `/v1/apps/${app.appId}/endpoints?channelType=LINE`, {
         headers: app.headers,
@@ -347,9 +330,7 @@ describeEachDatabase('inbound processing and events out', (db) => {
     });
     expect(JSON.stringify(endpoint.user)).toContain('Aiko Tanaka');
 
-    await live.call('POST', `/sandbox/line/_control/channels/${line.body.channelId}/unfollow`, {
-      body: { userId },
-    });
+    await line.act('unfollow');
     await eventually(async () => {
       const { body } = await live.call('GET', `/v1/apps/${app.appId}/endpoints/${endpoint.id}`, {
         headers: app.headers,

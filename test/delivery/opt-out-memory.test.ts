@@ -5,9 +5,10 @@ import {
   activitiesWhen,
   type CampaignApp,
   campaignApp,
+  helloWorldTemplate,
   sandboxMessages,
 } from '../campaigns/campaign-harness.js';
-import { eventually, type LiveHerald, startLiveHerald } from '../helpers/live-herald.js';
+import { eventually, type LiveHerald, liveLineChannel, startLiveHerald } from '../helpers/live-herald.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 
 const STRANGER = '+16505551234';
@@ -109,15 +110,7 @@ describeEachDatabase('opt-out memory: a STOP from a number the app has no endpoi
 
     // A campaign to every endpoint reaches only the other numbers. (Each endpoint of the number took its
     // address from the one before, which is INACTIVE and out of the campaign: the last, late-import, is skipped.)
-    const templateId = (
-      await app.call('POST', '/templates', {
-        kind: 'whatsapp',
-        name: 'hello_world',
-        languages: [
-          { language: 'en_US', body: { text: 'Hello World! Welcome to the Herald WhatsApp sandbox.' } },
-        ],
-      })
-    ).body.id;
+    const templateId = await helloWorldTemplate(app);
     const segmentId = (await app.call('POST', '/segments', { name: 'everyone' })).body.id;
     const campaign = await app.call('POST', '/campaigns', {
       name: 'to everyone',
@@ -166,25 +159,7 @@ describeEachDatabase('opt-out memory: a LINE unfollow from a user the app has no
   afterEach(() => live.stop());
 
   it('creates the endpoint of that user opted out, until the user follows again', async () => {
-    const line = await live.call('POST', '/sandbox/line/_control/channels', {
-      body: { users: [{ displayName: 'Aiko Tanaka' }], webhookUrl: `${live.url}/webhooks/${app.appId}/line` },
-    });
-    expect(line.status).toBe(201);
-    const configured = await app.call('PUT', '/channels/line', {
-      provider: 'line',
-      sender: { channelId: line.body.channelId },
-      credentials: {
-        channelAccessToken: line.body.channelAccessToken,
-        channelSecret: line.body.channelSecret,
-      },
-      options: { baseUrl: `${live.url}/sandbox/line` },
-    });
-    expect(configured.status).toBe(200);
-    const userId = line.body.users[0].userId as string;
-    const control = (action: 'follow' | 'unfollow') =>
-      live.call('POST', `/sandbox/line/_control/channels/${line.body.channelId}/${action}`, {
-        body: { userId },
-      });
+    const { userId, act: control } = await liveLineChannel(live, app);
 
     await control('unfollow');
     await eventually(async () => {

@@ -141,6 +141,42 @@ export async function liveWhatsAppChannel(
   return { channelId, phoneNumberId, appSecret, webhookPath };
 }
 
+/**
+ * A LINE channel of the app against the mounted sandbox, with one user, configured through the API; `act` makes
+ * the user follow or unfollow the channel (the sandbox then calls Herald's webhook).
+ */
+export async function liveLineChannel(
+  live: LiveHerald,
+  app: { appId: string; headers: Record<string, string> },
+  displayName = 'Aiko Tanaka',
+): Promise<{ channelId: string; userId: string; act(action: 'follow' | 'unfollow'): Promise<unknown> }> {
+  const line = await live.call('POST', '/sandbox/line/_control/channels', {
+    body: { users: [{ displayName }], webhookUrl: `${live.url}/webhooks/${app.appId}/line` },
+  });
+  if (line.status !== 201) throw new Error(`sandbox LINE channel: ${JSON.stringify(line.body)}`);
+  const channel = await live.call('PUT', `/v1/apps/${app.appId}/channels/line`, {
+    headers: app.headers,
+    body: {
+      provider: 'line',
+      sender: { channelId: line.body.channelId },
+      credentials: {
+        channelAccessToken: line.body.channelAccessToken,
+        channelSecret: line.body.channelSecret,
+      },
+      options: { baseUrl: `${live.url}/sandbox/line` },
+    },
+  });
+  if (channel.status !== 200) throw new Error(`channel: ${JSON.stringify(channel.body)}`);
+  const channelId = line.body.channelId as string;
+  const userId = line.body.users[0].userId as string;
+  return {
+    channelId,
+    userId,
+    act: (action) =>
+      live.call('POST', `/sandbox/line/_control/channels/${channelId}/${action}`, { body: { userId } }),
+  };
+}
+
 /** Valid, distinct US numbers for tests (libphonenumber accepts 650-555-xxxx). */
 export function testNumber(i: number): string {
   return `+1650555${String(1000 + (i % 9000)).padStart(4, '0')}`;

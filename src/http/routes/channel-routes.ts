@@ -8,7 +8,7 @@ import type { ChannelProvider } from '../../ports/channel-provider.js';
 import type { StoredChannel } from '../../ports/channel-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
-import { afterIdFrom, pageById } from '../pagination.js';
+import { pageOfAll } from '../pagination.js';
 import {
   appIdParams,
   errorResponses,
@@ -154,14 +154,7 @@ export function channelRoutes(deps: ChannelRoutesDeps): RouteModule {
           response: { 200: pageOf(channelSchema), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => {
-        // An app has a handful: read whole (in id order) and paged here, like every other list.
-        const { limit, cursor } = request.query;
-        const { afterId } = afterIdFrom(cursor);
-        const all = await deps.channels.list(request.params.appId);
-        const rows = afterId === undefined ? all : all.filter((row) => row.id > afterId);
-        return pageById(rows.slice(0, limit + 1), limit, toJson);
-      },
+      async (request) => pageOfAll(await deps.channels.list(request.params.appId), request.query, toJson),
     );
 
     app.get(

@@ -9,7 +9,7 @@ import type { SecretBox } from '../../ports/secret-box.js';
 import type { Subscription, SubscriptionStore } from '../../ports/subscription-store.js';
 import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
-import { afterIdFrom, pageById } from '../pagination.js';
+import { pageOfAll } from '../pagination.js';
 import {
   appIdParams,
   errorResponses,
@@ -97,14 +97,8 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): RouteModule {
           response: { 200: pageOf(subscriptionSchema), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => {
-        // An app has a handful: read whole (in id order) and paged here, like every other list.
-        const { limit, cursor } = request.query;
-        const { afterId } = afterIdFrom(cursor);
-        const all = await deps.subscriptions.list(request.params.appId);
-        const rows = afterId === undefined ? all : all.filter((row) => row.id > afterId);
-        return pageById(rows.slice(0, limit + 1), limit, toJson);
-      },
+      async (request) =>
+        pageOfAll(await deps.subscriptions.list(request.params.appId), request.query, toJson),
     );
     app.delete(
       '/v1/apps/:appId/subscriptions/:subscriptionId',
