@@ -41,6 +41,11 @@ export interface MessageInboundEvent extends EventBase {
     readonly endpointId?: string;
     readonly content: InboundContent;
     readonly profileName?: string;
+    /**
+     * The provider's id of the message (a WhatsApp wamid, a LINE message id, a Twilio SID): what a WhatsApp
+     * reaction or a reply names. Like `from`, it is for the app's systems: a wamid is base64 around the number.
+     */
+    readonly providerMessageId: string;
   };
 }
 

@@ -74,7 +74,7 @@ describeEachDatabase('inbound processing and events out', (db) => {
   it('delivers signed events at least once, retrying until the receiver answers 2xx', async () => {
     const { secret } = await subscribe(['message.status', 'message.inbound']);
     failFirst = 2;
-    await userWrites('hello there');
+    const written = await userWrites('hello there');
     // The window opens when the inbound message is processed.
     await eventually(
       async () =>
@@ -106,7 +106,26 @@ describeEachDatabase('inbound processing and events out', (db) => {
       from: USER,
       channelId: 'wa',
       content: { kind: 'text', text: 'hello there' },
+      // What a reaction or a reply names: the wamid the user's message had.
+      providerMessageId: written.body.id,
     });
+    const reaction = await live.call('POST', `/v1/apps/${app.appId}/messages`, {
+      headers: app.headers,
+      body: {
+        channelType: 'WHATSAPP',
+        to: USER,
+        reaction: { messageId: inbound?.event.data.providerMessageId, emoji: '👍' },
+      },
+    });
+    expect(reaction.status).toBe(202);
+    await eventually(
+      () =>
+        deliveries.find(
+          (d) => d.event.data.messageId === reaction.body.messageId && d.event.data.status === 'sent',
+        ),
+      'the reaction to be sent',
+      15_000,
+    );
     for (const d of deliveries) {
       const header = String(d.headers['herald-signature']);
       const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) ?? [];

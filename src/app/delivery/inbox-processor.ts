@@ -380,6 +380,7 @@ export class InboxProcessor {
           channelType: channel.channelType,
           from: address,
           content: event.content,
+          providerMessageId: event.providerMessageId,
           ...(endpointIds[0] ? { endpointId: endpointIds[0] } : {}),
           ...(event.profileName ? { profileName: event.profileName } : {}),
         },

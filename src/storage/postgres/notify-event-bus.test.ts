@@ -69,6 +69,7 @@ describe('the PostgreSQL notify event bus', () => {
         channelType: 'WHATSAPP',
         from: '+16505551234',
         content: { kind: 'text', text: 'x'.repeat(9_000) },
+        providerMessageId: 'wamid.in-1',
       },
     };
     a.publish([inbound, status(1)]);
