@@ -1,7 +1,18 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { twilioSignature } from '../../src/channels/twilio/webhook.js';
 import type { Herald } from '../../src/main.js';
 import { describeEachDatabase } from '../helpers/test-database.js';
 import { adminHeaders, createTestApp, createTestHerald } from '../helpers/test-herald.js';
+
+/** A media type as compared: its charset aside (fastify adds `charset=utf-8`), other parameters kept. */
+function mediaType(contentType: string): string {
+  return contentType
+    .split(';')
+    .map((part) => part.trim().toLowerCase())
+    .filter((part) => part !== '' && !part.startsWith('charset='))
+    .join('; ');
+}
 
 interface Operation {
   summary?: string;
@@ -99,6 +110,125 @@ describeEachDatabase(
         }
       }
       expect(unruled).toEqual([]);
+    });
+
+    it('gives the webhooks’ and the metrics’ answers their own media types', async () => {
+      // WhatsApp's verification answers its challenge as text/plain and Twilio's messages get TwiML as text/xml;
+      // the document said application/json for both (and nothing for the metrics), so a generated client parsed
+      // them as JSON.
+      const paths = (await document()).paths;
+      const webhook = paths['/webhooks/{appId}/{channelId}'];
+      expect(Object.keys(webhook?.get?.responses['200']?.content ?? {})).toEqual(['text/plain']);
+      expect(Object.keys(webhook?.post?.responses['200']?.content ?? {}).sort()).toEqual([
+        'application/json',
+        'text/xml',
+      ]);
+      expect(Object.keys(webhook?.post?.responses['401']?.content ?? {})).toEqual(['application/json']);
+      expect(Object.keys(paths['/metrics']?.get?.responses['200']?.content ?? {})).toEqual([
+        expect.stringMatching(/^text\/plain; version=0\.0\.4/),
+      ]);
+    });
+
+    it('answers in a media type the document declares for the status', async () => {
+      // The declarations checked against real answers, one of each kind: the providers' own answers (a challenge,
+      // TwiML, `{}`), a JSON route and the metrics' text. The event stream never ends: test/delivery reads its Content-Type.
+      const doc = await document();
+      const app = await createTestApp(herald);
+      const channel = async (id: string, body: Record<string, unknown>) => {
+        const response = await herald.server.inject({
+          method: 'PUT',
+          url: `/v1/apps/${app.appId}/channels/${id}`,
+          headers: app.headers,
+          payload: { ...body, validate: false },
+        });
+        expect(response.statusCode, response.body).toBe(200);
+        return (response.json() as { webhookUrl: string }).webhookUrl;
+      };
+      const whatsApp = await channel('wa', {
+        provider: 'whatsapp-cloud',
+        sender: { phoneNumberId: '106540352242922' },
+        credentials: {
+          accessToken: 'wa-access-token-0123456789',
+          appSecret: 'wa-app-secret',
+          verifyToken: 'wa-verify-token',
+        },
+      });
+      const twilioToken = 'twilio-auth-token-0123456789';
+      const twilio = await channel('sms', {
+        provider: 'twilio',
+        sender: { from: '+15005550006' },
+        credentials: { accountSid: `AC${'0'.repeat(32)}`, authToken: twilioToken },
+      });
+      const lineSecret = 'line-channel-secret';
+      const line = await channel('line', {
+        provider: 'line',
+        sender: { channelId: '1656000000' },
+        credentials: { channelAccessToken: 'line-access-token-0123456789', channelSecret: lineSecret },
+      });
+      const twilioPost = (params: Record<string, string>) => {
+        const form = new URLSearchParams(params);
+        const signed = new Map([...form.keys()].map((name) => [name, form.getAll(name)]));
+        return {
+          method: 'POST' as const,
+          url: new URL(twilio).pathname,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': twilioSignature(twilioToken, twilio, signed),
+          },
+          payload: form.toString(),
+        };
+      };
+      const lineBody = JSON.stringify({ destination: 'U0123', events: [] });
+      const calls = [
+        {
+          path: '/webhooks/{appId}/{channelId}',
+          why: 'WhatsApp’s verification',
+          method: 'GET' as const,
+          url: `${new URL(whatsApp).pathname}?hub.mode=subscribe&hub.verify_token=wa-verify-token&hub.challenge=1158201444`,
+        },
+        {
+          path: '/webhooks/{appId}/{channelId}',
+          why: 'a Twilio incoming message',
+          ...twilioPost({ MessageSid: `SM${'1'.repeat(32)}`, From: '+16505551234', Body: 'hi' }),
+        },
+        {
+          path: '/webhooks/{appId}/{channelId}',
+          why: 'a Twilio status callback',
+          ...twilioPost({ MessageSid: `SM${'2'.repeat(32)}`, MessageStatus: 'delivered' }),
+        },
+        {
+          path: '/webhooks/{appId}/{channelId}',
+          why: 'a LINE webhook',
+          method: 'POST' as const,
+          url: new URL(line).pathname,
+          headers: {
+            'content-type': 'application/json',
+            'x-line-signature': createHmac('sha256', lineSecret).update(lineBody).digest('base64'),
+          },
+          payload: lineBody,
+        },
+        {
+          path: '/v1/apps/{appId}/channels',
+          why: 'a JSON route',
+          method: 'GET' as const,
+          url: `/v1/apps/${app.appId}/channels`,
+          headers: app.headers,
+        },
+        { path: '/healthz', why: 'liveness', method: 'GET' as const, url: '/healthz' },
+        { path: '/metrics', why: 'the metrics', method: 'GET' as const, url: '/metrics' },
+      ];
+      const undeclared: string[] = [];
+      for (const { path, why, ...request } of calls) {
+        const response = await herald.server.inject(request);
+        expect(response.statusCode, `${why}: ${response.body}`).toBeLessThan(300);
+        const declared = Object.keys(
+          doc.paths[path]?.[request.method.toLowerCase()]?.responses[response.statusCode]?.content ?? {},
+        );
+        const given = String(response.headers['content-type']);
+        if (!declared.map(mediaType).includes(mediaType(given)))
+          undeclared.push(`${why}: ${given}, declared ${declared.join(', ') || 'nothing'}`);
+      }
+      expect(undeclared).toEqual([]);
     });
 
     it('gives the event stream’s 200 as text/event-stream and its errors as JSON', async () => {
