@@ -17,6 +17,7 @@ import type { HeraldFastify, RouteModule } from './herald-fastify.js';
 import { type InFlight, trackInFlight } from './in-flight.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
 import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
+import { errorResponses } from './schemas/common.js';
 import { fileUnderMediaTypes } from './schemas/media-response.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
@@ -111,6 +112,12 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
       route.schema.querystring = NO_QUERY;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    // Any route can fail unexpectedly, and the error handler (this server's, not the route's) then answers 500
+    // HERALD_INTERNAL: declared here once rather than by each route, which could forget it.
+    if (route.schema && !hidden) {
+      const responses = (route.schema.response ?? {}) as Record<string, unknown>;
+      if (responses[500] === undefined) route.schema.response = { ...responses, ...errorResponses(500) };
+    }
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
   });
 
