@@ -22,7 +22,7 @@ const noApps: AppStore = {
 let server: HeraldFastify | undefined;
 afterEach(() => server?.close());
 
-it('declares 500 on every documented route, and answers an unexpected failure with it in the Error shape', async () => {
+it('declares 500 on every documented route (413 and 415 where a body is read) and answers them in the Error shape', async () => {
   server = await createServer({
     logger: createLogger({ level: 'silent' }),
     authenticator: new Authenticator({ apps: noApps, clock: systemClock, adminToken: 'unused-admin-token' }),
@@ -39,6 +39,7 @@ it('declares 500 on every documented route, and answers an unexpected failure wi
             throw new Error('the database went away');
           },
         );
+        app.post('/takes', { schema: { summary: 'Takes a body' } }, async () => ({}));
       },
     ],
   });
@@ -56,4 +57,17 @@ it('declares 500 on every documented route, and answers an unexpected failure wi
   expect(doc.paths['/fails']?.get?.responses['500']?.content).toEqual({
     'application/json': { schema: { $ref: '#/components/schemas/Error' } },
   });
+  // Only a route that reads a body can refuse one.
+  expect(Object.keys(doc.paths['/fails']?.get?.responses ?? {})).toEqual(['200', '500']);
+  expect(Object.keys(doc.paths['/takes']?.post?.responses ?? {})).toEqual(['413', '415', '500']);
+  const refused = await server.inject({
+    method: 'POST',
+    url: '/takes',
+    headers: { 'content-type': 'text/plain' },
+    payload: 'hello',
+  });
+  expect([refused.statusCode, refused.json()]).toEqual([
+    415,
+    { error: { code: 'HERALD_UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) } },
+  ]);
 });

@@ -14,6 +14,12 @@ function mediaType(contentType: string): string {
     .join('; ');
 }
 
+/** The methods fastify reads a body for (its `bodywith`, less those Herald has no route for). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** HERALD_BODY_LIMIT here: small, so that the probes of a body over it stay small. */
+const BODY_LIMIT = 16_384;
+
 interface Operation {
   summary?: string;
   responses: Record<string, { content?: Record<string, unknown> }>;
@@ -25,7 +31,10 @@ describeEachDatabase(
   (db) => {
     let herald: Herald;
     beforeEach(async () => {
-      herald = await createTestHerald(db(), { sandbox: true });
+      herald = await createTestHerald(db(), {
+        sandbox: true,
+        env: { HERALD_BODY_LIMIT: String(BODY_LIMIT) },
+      });
     });
     afterEach(() => herald.stop());
 
@@ -52,7 +61,7 @@ describeEachDatabase(
       }
     });
 
-    it('declares every error status a route gives to an unknown app or id, no credential, another app or a query, and 500', async () => {
+    it('declares every error status a route gives to an unknown app or id, no credential, another app, a query or a body, and 500', async () => {
       // Routes that could answer 404 (the admin token naming an app that does not exist, an unknown id) did not say
       // so, and clients generated from the document had no type for it.
       const doc = await document();
@@ -69,7 +78,21 @@ describeEachDatabase(
         // a query a route does not take is refused before its handler runs.
         const streams = route.url.endsWith('/events/stream');
         const ids = route.url.replace(':appId', '').includes(':');
-        const probes: { why: string; appId: string; headers: Record<string, string>; query?: string }[] = [
+        // A body is read, and refused before the handler, on the methods that carry one: one over the limit, one of a
+        // type the route does not take, one whose Content-Type does not parse. The app's key (admin-only routes of an
+        // app, DELETE /v1/apps/{appId} among them, refuse it first), or the admin token outside apps (POST /v1/apps).
+        const body = BODY_METHODS.has(route.method)
+          ? route.url.startsWith('/v1/apps/:appId')
+            ? app.headers
+            : adminHeaders
+          : undefined;
+        const probes: {
+          why: string;
+          appId: string;
+          headers: Record<string, string>;
+          query?: string;
+          payload?: string;
+        }[] = [
           { why: 'no credential', appId: app.appId, headers: {} },
           { why: 'an unknown app, admin token', appId: 'no-such-app', headers: adminHeaders },
           { why: "another app's key", appId: app.appId, headers: other.headers },
@@ -84,6 +107,28 @@ describeEachDatabase(
                 { why: 'unknown ids, admin token', appId: app.appId, headers: adminHeaders },
               ]
             : []),
+          ...(body
+            ? [
+                {
+                  why: 'a body over the limit',
+                  appId: app.appId,
+                  headers: { ...body, 'content-type': 'application/json' },
+                  payload: JSON.stringify({ name: 'x'.repeat(BODY_LIMIT) }),
+                },
+                {
+                  why: 'a text/plain body',
+                  appId: app.appId,
+                  headers: { ...body, 'content-type': 'text/plain' },
+                  payload: 'hello',
+                },
+                {
+                  why: 'a Content-Type that does not parse',
+                  appId: app.appId,
+                  headers: { ...body, 'content-type': 'nonsense' },
+                  payload: 'hello',
+                },
+              ]
+            : []),
         ];
         for (const probe of probes) {
           const url = route.url.replace(':appId', probe.appId).replace(/:[A-Za-z]+/g, 'no-such-id');
@@ -91,6 +136,7 @@ describeEachDatabase(
             method: route.method as 'GET',
             url: `${url}${probe.query ?? ''}`,
             headers: probe.headers,
+            ...(probe.payload === undefined ? {} : { payload: probe.payload }),
           });
           if (response.statusCode >= 400 && operation.responses[response.statusCode] === undefined)
             undeclared.push(`${route.method} ${path} (${probe.why}): ${response.statusCode}`);
@@ -104,11 +150,15 @@ describeEachDatabase(
       const unruled: string[] = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, operation] of Object.entries(methods)) {
-          const statuses = !path.startsWith('/v1/')
-            ? [500]
-            : path.startsWith('/v1/apps/{appId}')
-              ? [400, 401, 403, 404, 500]
-              : [400, 401, 403, 500];
+          // And every route that reads a body can refuse it (413, 415) before its handler runs.
+          const statuses = [
+            ...(!path.startsWith('/v1/')
+              ? [500]
+              : path.startsWith('/v1/apps/{appId}')
+                ? [400, 401, 403, 404, 500]
+                : [400, 401, 403, 500]),
+            ...(BODY_METHODS.has(method.toUpperCase()) ? [413, 415] : []),
+          ];
           for (const status of statuses)
             if (operation.responses[status] === undefined) unruled.push(`${method} ${path}: ${status}`);
         }
