@@ -150,14 +150,20 @@ describeEachDatabase(
       const unruled: string[] = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, operation] of Object.entries(methods)) {
-          // And every route that reads a body can refuse it (413, 415) before its handler runs.
+          // And every route that reads a body can refuse it (413, 415) before its handler runs; one that reads none
+          // (GET) cannot.
+          const bodyStatuses = [413, 415];
+          if (!BODY_METHODS.has(method.toUpperCase()))
+            for (const status of bodyStatuses)
+              if (operation.responses[status] !== undefined)
+                unruled.push(`${method} ${path}: ${status}, but it reads no body`);
           const statuses = [
             ...(!path.startsWith('/v1/')
               ? [500]
               : path.startsWith('/v1/apps/{appId}')
                 ? [400, 401, 403, 404, 500]
                 : [400, 401, 403, 500]),
-            ...(BODY_METHODS.has(method.toUpperCase()) ? [413, 415] : []),
+            ...(BODY_METHODS.has(method.toUpperCase()) ? bodyStatuses : []),
           ];
           for (const status of statuses)
             if (operation.responses[status] === undefined) unruled.push(`${method} ${path}: ${status}`);

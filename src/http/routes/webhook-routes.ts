@@ -100,8 +100,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
         "Where providers deliver a channel's events (statuses, inbound messages, follow/unfollow). Configure the channel's `webhookUrl` at the provider. The signature is checked on the raw body (X-Hub-Signature-256, x-line-signature, X-Twilio-Signature, SNS signatures); a bad one gets 401.",
     };
     // The provider's own answer is written as it is (never serialized), in its own media type; the errors are
-    // Herald's. Only WhatsApp takes a GET.
-    const errors = errorResponses(400, 401, 403, 404, 413);
+    // Herald's. Only WhatsApp takes a GET, whose body fastify never reads (no 413).
     app.get(
       '/webhooks/:appId/:channelId',
       {
@@ -113,7 +112,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
               'text/plain',
               z.string().describe("Meta's `hub.challenge`, echoed when `hub.verify_token` matches."),
             ),
-            ...errors,
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -132,7 +131,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
                 .string()
                 .describe("Twilio's incoming messages: empty TwiML (`<Response></Response>`)."),
             }),
-            ...errors,
+            ...errorResponses(400, 401, 403, 404, 413),
           },
         },
       },
