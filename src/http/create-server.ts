@@ -17,6 +17,7 @@ import type { HeraldFastify, RouteModule } from './herald-fastify.js';
 import { type InFlight, trackInFlight } from './in-flight.js';
 import { LazyChildLogger } from './lazy-child-logger.js';
 import { jsonTextProblem, MAX_JSON_DEPTH, nulInRecord } from './nul-text.js';
+import { errorResponses } from './schemas/common.js';
 import { fileUnderMediaTypes } from './schemas/media-response.js';
 
 /** A route as registered: `url` in fastify's form (`/v1/apps/:appId`). */
@@ -43,6 +44,9 @@ export interface ServerOptions {
   readonly version: string;
   readonly routes: readonly RouteModule[];
 }
+
+/** The methods fastify reads a body for (its `bodywith`): their routes can refuse one, with 413 or 415. */
+const BODY_METHODS = new Set(['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST']);
 
 /** Log levels at which every request gets its line (else only failures do). */
 const VERBOSE_LEVELS = new Set(['debug', 'trace']);
@@ -111,6 +115,16 @@ export async function createServer(options: ServerOptions): Promise<HeraldFastif
       route.schema.querystring = NO_QUERY;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    // Statuses the server gives on any route, before or around its handler, declared here once rather than by each
+    // route, which could forget them: 500 HERALD_INTERNAL from the error handler for any unexpected failure, and
+    // where fastify reads a body, 413 for one over the limit and 415 for one it cannot parse (a Content-Type that
+    // does not parse included, even where a route takes any type).
+    if (route.schema && !hidden) {
+      const responses = (route.schema.response ?? {}) as Record<string, unknown>;
+      const statuses = methods.some((method) => BODY_METHODS.has(method)) ? [413, 415, 500] : [500];
+      const missing = statuses.filter((status) => responses[status] === undefined);
+      if (missing.length > 0) route.schema.response = { ...responses, ...errorResponses(...missing) };
+    }
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
   });
 

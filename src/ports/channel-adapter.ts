@@ -111,6 +111,9 @@ export type WebhookResult =
   | {
       readonly accepted: true;
       readonly events: readonly ChannelEvent[];
-      /** What to answer instead of an empty 200 (WhatsApp's GET challenge, Twilio's TwiML). */
+      /**
+       * What to answer instead of an empty 200 (WhatsApp's GET challenge, Twilio's TwiML). The webhook routes declare
+       * each media type in the OpenAPI document (text/plain on GET, text/xml on POST): a new one is declared there too.
+       */
       readonly response?: { readonly status: number; readonly contentType: string; readonly body: string };
     };

@@ -9,6 +9,7 @@ import type { InboundSink } from '../../ports/inbound-sink.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { jsonTextProblem, withoutNul } from '../nul-text.js';
 import { errorResponses } from '../schemas/common.js';
+import { mediaResponse, mediaResponses } from '../schemas/media-response.js';
 
 export interface WebhookRoutesDeps {
   readonly directory: ChannelDirectory;
@@ -97,22 +98,45 @@ export function webhookRoutes(deps: WebhookRoutesDeps): RouteModule {
       tags: ['webhooks'],
       description:
         "Where providers deliver a channel's events (statuses, inbound messages, follow/unfollow). Configure the channel's `webhookUrl` at the provider. The signature is checked on the raw body (X-Hub-Signature-256, x-line-signature, X-Twilio-Signature, SNS signatures); a bad one gets 401.",
-      // The provider's own answer is written as it is (never serialized); the errors are Herald's.
-      response: {
-        200: z
-          .unknown()
-          .describe(
-            "Stored: `{}`, or the answer the provider expects (WhatsApp's hub.challenge, Twilio's empty TwiML).",
-          ),
-        ...errorResponses(400, 401, 403, 404, 413),
-      },
     };
+    // The provider's own answer is written as it is (never serialized), in its own media type; the errors are
+    // Herald's. Only WhatsApp takes a GET, whose body fastify never reads (no 413).
     app.get(
       '/webhooks/:appId/:channelId',
-      { schema: { ...schema, summary: 'Webhook verification (WhatsApp hub.challenge)' } },
+      {
+        schema: {
+          ...schema,
+          summary: 'Webhook verification (WhatsApp hub.challenge)',
+          response: {
+            200: mediaResponse(
+              'text/plain',
+              z.string().describe("Meta's `hub.challenge`, echoed when `hub.verify_token` matches."),
+            ),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
       handle,
     );
-    app.post('/webhooks/:appId/:channelId', { schema: { ...schema, summary: 'Provider webhook' } }, handle);
+    app.post(
+      '/webhooks/:appId/:channelId',
+      {
+        schema: {
+          ...schema,
+          summary: 'Provider webhook',
+          response: {
+            200: mediaResponses("Stored: `{}`, or the answer the provider expects (Twilio's empty TwiML).", {
+              'application/json': z.strictObject({}).describe('`{}`'),
+              'text/xml': z
+                .string()
+                .describe("Twilio's incoming messages: empty TwiML (`<Response></Response>`)."),
+            }),
+            ...errorResponses(400, 401, 403, 404, 413),
+          },
+        },
+      },
+      handle,
+    );
   };
 }
 
