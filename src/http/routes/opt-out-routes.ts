@@ -7,6 +7,12 @@ import { requireAppAccess } from '../auth.js';
 import type { RouteModule } from '../herald-fastify.js';
 import { appIdParams, errorResponses, security, timestamp, toIso } from '../schemas/common.js';
 
+/**
+ * What the opt-out routes need: the endpoint store (which keeps the list), the event publisher and the clock.
+ *
+ * @example
+ * optOutRoutes({ endpoints, events, clock });
+ */
 export interface OptOutRoutesDeps extends ChangeOptOutListDeps {
   readonly endpoints: ChangeOptOutListDeps['endpoints'] & Pick<EndpointStore, 'optedOutAt' | 'optOutCounts'>;
 }
