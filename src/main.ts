@@ -35,6 +35,7 @@ import { healthRoutes } from './http/routes/health-routes.js';
 import { importRoutes } from './http/routes/import-routes.js';
 import { messageRoutes } from './http/routes/message-routes.js';
 import { metricsRoutes } from './http/routes/metrics-routes.js';
+import { optOutRoutes } from './http/routes/opt-out-routes.js';
 import { segmentRoutes } from './http/routes/segment-routes.js';
 import { subscriptionRoutes } from './http/routes/subscription-routes.js';
 import { templateRoutes } from './http/routes/template-routes.js';
@@ -390,6 +391,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
             ...operationsRoutes,
             appRoutes({ apps, clock, ids, authenticator }),
             endpointRoutes({ endpoints, clock }),
+            optOutRoutes({ endpoints, events, clock }),
             segmentRoutes({ segments, ids, clock, campaigns: campaignStore }),
             importRoutes({
               imports,

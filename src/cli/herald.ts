@@ -5,6 +5,7 @@ import { registerAppsCommand } from './commands/apps-command.js';
 import { registerCampaignsCommand } from './commands/campaigns-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerOptOutsCommand } from './commands/opt-outs-command.js';
 import { registerSandboxCommand } from './commands/sandbox-command.js';
 import { registerSendCommand } from './commands/send-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
@@ -21,6 +22,7 @@ registerMigrateCommand(program);
 registerAppsCommand(program);
 registerImportCommand(program);
 registerCampaignsCommand(program);
+registerOptOutsCommand(program);
 registerSandboxCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpUrl, integer, port, positiveNumber } from './option-parsers.js';
+import { channelType, httpUrl, integer, port, positiveNumber } from './option-parsers.js';
 
 describe('CLI option parsers', () => {
   it('take good values and refuse bad ones by what they should be', () => {
@@ -14,5 +14,9 @@ describe('CLI option parsers', () => {
     expect(() => integer('abc')).toThrow('a whole number');
     expect(httpUrl('https://sandbox.example.com/')).toBe('https://sandbox.example.com');
     for (const bad of ['notaurl', 'ftp://x', '']) expect(() => httpUrl(bad), bad).toThrow('URL');
+    expect(channelType('sms')).toBe('SMS');
+    expect(channelType('WHATSAPP')).toBe('WHATSAPP');
+    for (const bad of ['', 'FAX', 'S MS'])
+      expect(() => channelType(bad), bad).toThrow('one of WHATSAPP, LINE');
   });
 });

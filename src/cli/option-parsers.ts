@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { CHANNEL_TYPES, type ChannelType } from '../domain/channel-type.js';
 
 /**
  * Commander argument parsers: a bad flag value is refused by name, before the command runs (`--timeout abc` became
@@ -36,4 +37,12 @@ export function httpUrl(value: string): string {
     // refused below
   }
   throw new InvalidArgumentError('an http:// or https:// URL');
+}
+
+/** A channel type, in any case (`sms` is SMS). */
+export function channelType(value: string): ChannelType {
+  const upper = value.trim().toUpperCase();
+  const found = CHANNEL_TYPES.find((t) => t === upper);
+  if (found === undefined) throw new InvalidArgumentError(`one of ${CHANNEL_TYPES.join(', ')}`);
+  return found;
 }

@@ -1,4 +1,5 @@
 import type { InboundContent } from './channel-event.js';
+import type { ChannelType } from './channel-type.js';
 import type { MessageStatus } from './message-status.js';
 
 /** The events Herald publishes to subscriptions and to the live stream. */
@@ -49,12 +50,22 @@ export interface MessageInboundEvent extends EventBase {
   };
 }
 
+/**
+ * A person opted out or back in on a channel type: the endpoints whose `optOut` changed (none when no endpoint has
+ * the address; the app's opt-out list remembers it all the same). Carries no address.
+ *
+ * @example
+ * { type: 'endpoint.optout', ..., data: { channelType: 'WHATSAPP', channelId: 'whatsapp', endpointIds: ['bob'], reason: 'keyword STOP' } }
+ * { type: 'endpoint.optin', ..., data: { channelType: 'SMS', endpointIds: ['e1', 'e7'], reason: 'api' } }
+ */
 export interface EndpointOptEvent extends EventBase {
   readonly type: 'endpoint.optout' | 'endpoint.optin';
   readonly data: {
-    readonly channelId: string;
+    readonly channelType: ChannelType;
+    /** The channel the opt-out or opt-in came through; absent when it came through none (the opt-out API). */
+    readonly channelId?: string;
     readonly endpointIds: readonly string[];
-    /** What caused it: a keyword, a LINE unfollow/follow, the provider. */
+    /** What caused it: a keyword (`keyword STOP`), `unfollow`/`follow` (LINE), `provider`, or `api`. */
     readonly reason: string;
   };
 }

@@ -69,6 +69,33 @@ export interface EndpointListFilter {
 }
 
 /**
+ * What `setOptOuts` did.
+ *
+ * @example
+ * const { listChanged, endpointIds } = await endpoints.setOptOuts(appId, 'SMS', ['+16505551234'], 'ALL', now);
+ * // listChanged: 1 (the address was not listed before), endpointIds: ['e1'] (opted out now)
+ */
+export interface OptOutChange {
+  /** Distinct addresses the call put on the list (ALL) or took off it (NONE); the others were already so. */
+  readonly listChanged: number;
+  /** The endpoints whose `optOut` changed, in id order. */
+  readonly endpointIds: readonly string[];
+}
+
+/**
+ * One channel type of the app's opt-out list: how many addresses, and when the latest was put on it.
+ *
+ * @example
+ * { channelType: 'SMS', count: 1532, lastOptedOutAt: 1795298705000 }
+ */
+export interface OptOutListCount {
+  readonly channelType: ChannelType;
+  readonly count: number;
+  /** Epoch ms. */
+  readonly lastOptedOutAt: number;
+}
+
+/**
  * The app's endpoints. `upsert` applies patches atomically with Pinpoint's rules: the merge of
  * `applyEndpointPatch`, the per-app attribute-key quota, the per-user endpoint quota, and address takeover (an
  * ACTIVE endpoint taking an address makes every other endpoint of the same channel with that address INACTIVE).
@@ -85,6 +112,7 @@ export interface EndpointListFilter {
  * @example
  * const { written } = await endpoints.upsert(appId, [{ id: 'e1', channelType: 'WHATSAPP', address: '+16505551234' }], { at: now });
  * const changed = await endpoints.setOptOut(appId, 'WHATSAPP', '+16505551234', 'ALL', now);
+ * const listed = await endpoints.optedOutAt(appId, 'WHATSAPP', ['+16505551234']); // Map { '+16505551234' => now }
  */
 export interface EndpointStore {
   get(appId: string, endpointId: string): Promise<Endpoint | undefined>;
@@ -137,6 +165,28 @@ export interface EndpointStore {
     optOut: 'NONE' | 'ALL',
     at: number,
   ): Promise<string[]>;
+  /**
+   * `setOptOut` for many addresses of one channel type (distinct, canonical) in one transaction: what the opt-out API
+   * does with an app's list (a Pinpoint or End User Messaging suppression list loaded, people opted back in).
+   */
+  setOptOuts(
+    appId: string,
+    channelType: ChannelType,
+    addresses: readonly string[],
+    optOut: 'NONE' | 'ALL',
+    at: number,
+  ): Promise<OptOutChange>;
+  /**
+   * When each of the addresses (canonical, of one channel type) was put on the app's opt-out list, for those on it.
+   * The list holds hashes: it answers for addresses it is given, and can never list them.
+   */
+  optedOutAt(
+    appId: string,
+    channelType: ChannelType,
+    addresses: readonly string[],
+  ): Promise<Map<string, number>>;
+  /** The app's opt-out list by channel type, in channel type order (types without entries are left out). */
+  optOutCounts(appId: string): Promise<OptOutListCount[]>;
   /**
    * Takes the address off the app's opt-out list without changing any endpoint: an explicit opt-in (a LINE follow)
    * about to write the endpoint itself.

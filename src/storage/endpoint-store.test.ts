@@ -550,6 +550,87 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     ).toEqual(['a2']);
   });
 
+  it('puts many addresses on the list in one call, counting the new ones, and opts out their endpoints', async () => {
+    const store = await setUp(db());
+    const [listed, stored, fresh, unknown] = ['+16505551230', '+16505551231', '+16505551232', '+16505551233'];
+    await store.setOptOut('a1', 'WHATSAPP', listed, 'ALL', T0);
+    // The address's endpoints, active or not, are opted out; another channel type and another app are not.
+    await store.upsert('a1', [whatsapp('e1', stored), whatsapp('e2', stored)], { at: T0 });
+    await store.upsert('a1', [{ id: 's1', channelType: 'SMS', address: stored }], { at: T0 });
+    await store.upsert('a2', [whatsapp('e1', stored)], { at: T0 });
+
+    expect(await store.setOptOuts('a1', 'WHATSAPP', [listed, stored, fresh], 'ALL', T0 + 1)).toEqual({
+      listChanged: 2,
+      endpointIds: ['e1', 'e2'],
+    });
+    expect((await store.get('a1', 'e2'))?.optOut).toBe('ALL');
+    expect((await store.get('a1', 's1'))?.optOut).toBe('NONE');
+    expect((await store.get('a2', 'e1'))?.optOut).toBe('NONE');
+    expect(await store.setOptOuts('a1', 'WHATSAPP', [stored, fresh], 'ALL', T0 + 2)).toEqual({
+      listChanged: 0,
+      endpointIds: [],
+    });
+    await store.upsert('a1', [whatsapp('e3', fresh, { optOut: 'NONE' })], { at: T0 + 2 });
+    expect((await store.get('a1', 'e3'))?.optOut).toBe('ALL');
+
+    // Each address's first time is kept; an address not listed has no entry.
+    expect(await store.optedOutAt('a1', 'WHATSAPP', [listed, stored, fresh, unknown])).toEqual(
+      new Map([
+        [listed, T0],
+        [stored, T0 + 1],
+        [fresh, T0 + 1],
+      ]),
+    );
+    expect(await store.optedOutAt('a1', 'SMS', [stored])).toEqual(new Map());
+    expect(await store.optedOutAt('a2', 'WHATSAPP', [stored])).toEqual(new Map());
+    await store.setOptOut('a1', 'SMS', unknown, 'ALL', T0 + 3);
+    expect(await store.optOutCounts('a1')).toEqual([
+      { channelType: 'SMS', count: 1, lastOptedOutAt: T0 + 3 },
+      { channelType: 'WHATSAPP', count: 3, lastOptedOutAt: T0 + 1 },
+    ]);
+    expect(await store.optOutCounts('a2')).toEqual([]);
+
+    // Taking addresses off opts their endpoints back in, and counts only those that were listed.
+    expect(await store.setOptOuts('a1', 'WHATSAPP', [stored, fresh, unknown], 'NONE', T0 + 4)).toEqual({
+      listChanged: 2,
+      endpointIds: ['e1', 'e2', 'e3'],
+    });
+    expect(await store.optedOutAt('a1', 'WHATSAPP', [listed, stored, fresh])).toEqual(
+      new Map([[listed, T0]]),
+    );
+    await store.upsert('a1', [whatsapp('e4', stored)], { at: T0 + 5 });
+    expect((await store.get('a1', 'e4'))?.optOut).toBe('NONE');
+    expect(await store.optOutCounts('a1')).toEqual([
+      { channelType: 'SMS', count: 1, lastOptedOutAt: T0 + 3 },
+      { channelType: 'WHATSAPP', count: 1, lastOptedOutAt: T0 },
+    ]);
+  });
+
+  it('lists and unlists more addresses at once than one statement takes', async () => {
+    const store = await setUp(db());
+    const addresses = Array.from({ length: 2_500 }, (_, i) => `+1650555${String(i).padStart(4, '0')}`);
+    await store.upsert('a1', [{ id: 's1', channelType: 'SMS', address: addresses[2_499] as string }], {
+      at: T0,
+    });
+    expect(await store.setOptOuts('a1', 'SMS', addresses.slice(0, 1_200), 'ALL', T0)).toEqual({
+      listChanged: 1_200,
+      endpointIds: [],
+    });
+    expect(await store.setOptOuts('a1', 'SMS', addresses, 'ALL', T0 + 1)).toEqual({
+      listChanged: 1_300,
+      endpointIds: ['s1'],
+    });
+    expect((await store.optedOutAt('a1', 'SMS', addresses)).size).toBe(2_500);
+    expect(await store.optOutCounts('a1')).toEqual([
+      { channelType: 'SMS', count: 2_500, lastOptedOutAt: T0 + 1 },
+    ]);
+    expect(await store.setOptOuts('a1', 'SMS', addresses, 'NONE', T0 + 2)).toEqual({
+      listChanged: 2_500,
+      endpointIds: ['s1'],
+    });
+    expect(await store.optOutCounts('a1')).toEqual([]);
+  });
+
   it('records activity without moving it backwards, and keeps it across later writes', async () => {
     const store = await setUp(db());
     await store.upsert('a1', [whatsapp('e1', '+16505551234'), whatsapp('e2', '+16505551235')], { at: T0 });

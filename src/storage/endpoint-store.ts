@@ -17,6 +17,8 @@ import type {
   EndpointBatch,
   EndpointListFilter,
   EndpointStore,
+  OptOutChange,
+  OptOutListCount,
   RejectedPatch,
   UpsertOutcome,
 } from '../ports/endpoint-store.js';
@@ -715,24 +717,49 @@ export class KyselyEndpointStore implements EndpointStore {
     optOut: 'NONE' | 'ALL',
     at: number,
   ): Promise<string[]> {
+    return [...(await this.setOptOuts(appId, channelType, [address], optOut, at)).endpointIds];
+  }
+
+  async setOptOuts(
+    appId: string,
+    channelType: ChannelType,
+    addresses: readonly string[],
+    optOut: 'NONE' | 'ALL',
+    at: number,
+  ): Promise<OptOutChange> {
+    if (addresses.length === 0) return { listChanged: 0, endpointIds: [] };
     const value = optOut === 'ALL' ? 1 : 0;
     return this.db.transaction().execute(async (trx) => {
       // The list first, then the endpoints: an endpoint created meanwhile either reads the new list or is
       // committed before the update below looks for endpoints (`OptOutList.lock`).
       await this.optOutList.lock(trx, appId, 'change');
-      if (optOut === 'ALL') await this.optOutList.add(trx, appId, channelType, address, at);
-      else await this.optOutList.remove(trx, appId, channelType, [address]);
+      const listChanged =
+        optOut === 'ALL'
+          ? await this.optOutList.add(trx, appId, channelType, addresses, at)
+          : await this.optOutList.remove(trx, appId, channelType, addresses);
       const rows = await trx
         .updateTable('endpoints')
         .set({ opt_out: value, updated_at: at })
         .where('app_id', '=', appId)
-        .where('address', '=', address)
         .where('channel_type', '=', channelType)
+        .where(this.sql.inList('address', addresses))
         .where('opt_out', '<>', value)
         .returning('id')
         .execute();
-      return rows.map((r) => r.id).sort();
+      return { listChanged, endpointIds: rows.map((r) => r.id).sort() };
     });
+  }
+
+  async optedOutAt(
+    appId: string,
+    channelType: ChannelType,
+    addresses: readonly string[],
+  ): Promise<Map<string, number>> {
+    return this.optOutList.listedAt(this.db, appId, channelType, addresses);
+  }
+
+  async optOutCounts(appId: string): Promise<OptOutListCount[]> {
+    return this.optOutList.counts(this.db, appId);
   }
 
   async forgetOptOut(appId: string, channelType: ChannelType, address: string): Promise<void> {

@@ -3,6 +3,8 @@ import type { ChannelType } from '../domain/channel-type.js';
 import type { AudienceSql } from './audience-sql.js';
 import type { Database, DialectName } from './database.js';
 
+const ADD_ROWS_PER_STATEMENT = 1_000;
+
 /**
  * The keyed hash of a channel type and a canonical address that the ledger keeps instead of the address
  * (`app/delivery/recipient-hasher.ts`).
@@ -66,50 +68,94 @@ export class OptOutList {
     channelType: string,
     addresses: readonly string[],
   ): Promise<Set<string>> {
+    return new Set((await this.listedAt(trx, appId, channelType, addresses)).keys());
+  }
+
+  /** When each of the addresses (canonical, of one channel type) that is on the app's list was put on it. */
+  async listedAt(
+    trx: Kysely<Database>,
+    appId: string,
+    channelType: string,
+    addresses: readonly string[],
+  ): Promise<Map<string, number>> {
     const byHash = new Map<string, string>();
     for (const address of addresses) byHash.set(this.hash(channelType as ChannelType, address), address);
-    const listed = new Set<string>();
+    const listed = new Map<string, number>();
     if (byHash.size === 0) return listed;
     const rows = await trx
       .selectFrom('opt_out_list')
-      .select('recipient_hash')
+      .select(['recipient_hash', 'opted_out_at'])
       .where('app_id', '=', appId)
       .where('channel_type', '=', channelType)
       .where(this.audienceSql.inList('recipient_hash', [...byHash.keys()]))
       .execute();
-    for (const row of rows) listed.add(byHash.get(row.recipient_hash) as string);
+    for (const row of rows) listed.set(byHash.get(row.recipient_hash) as string, Number(row.opted_out_at));
     return listed;
   }
 
-  /** Puts the address on the list; an address already listed keeps its first time. */
+  /** The app's list by channel type: how many entries, and the latest time one was added. */
+  async counts(
+    db: Kysely<Database>,
+    appId: string,
+  ): Promise<{ channelType: ChannelType; count: number; lastOptedOutAt: number }[]> {
+    const rows = await db
+      .selectFrom('opt_out_list')
+      .select((eb) => [
+        'channel_type',
+        eb.fn.countAll().as('count'),
+        eb.fn.max('opted_out_at').as('last_opted_out_at'),
+      ])
+      .where('app_id', '=', appId)
+      .groupBy('channel_type')
+      .orderBy('channel_type')
+      .execute();
+    return rows.map((row) => ({
+      channelType: row.channel_type as ChannelType,
+      count: Number(row.count),
+      lastOptedOutAt: Number(row.last_opted_out_at),
+    }));
+  }
+
+  /**
+   * Puts the addresses (distinct, of one channel type) on the list; an address already listed keeps its first time.
+   * Returns how many were not listed before.
+   */
   async add(
     trx: Kysely<Database>,
     appId: string,
     channelType: ChannelType,
-    address: string,
+    addresses: readonly string[],
     at: number,
-  ): Promise<void> {
-    await trx
-      .insertInto('opt_out_list')
-      .values({
-        app_id: appId,
-        channel_type: channelType,
-        recipient_hash: this.hash(channelType, address),
-        opted_out_at: at,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  ): Promise<number> {
+    let added = 0;
+    // Four parameters a row: well within SQLite's 32,766 for any part.
+    for (let start = 0; start < addresses.length; start += ADD_ROWS_PER_STATEMENT) {
+      const result = await trx
+        .insertInto('opt_out_list')
+        .values(
+          addresses.slice(start, start + ADD_ROWS_PER_STATEMENT).map((address) => ({
+            app_id: appId,
+            channel_type: channelType,
+            recipient_hash: this.hash(channelType, address),
+            opted_out_at: at,
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    }
+    return added;
   }
 
-  /** Takes the addresses (of one channel type) off the list. */
+  /** Takes the addresses (of one channel type) off the list; returns how many were on it. */
   async remove(
     trx: Kysely<Database>,
     appId: string,
     channelType: string,
     addresses: readonly string[],
-  ): Promise<void> {
-    if (addresses.length === 0) return;
-    await trx
+  ): Promise<number> {
+    if (addresses.length === 0) return 0;
+    const result = await trx
       .deleteFrom('opt_out_list')
       .where('app_id', '=', appId)
       .where('channel_type', '=', channelType)
@@ -119,6 +165,7 @@ export class OptOutList {
           addresses.map((a) => this.hash(channelType as ChannelType, a)),
         ),
       )
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

@@ -232,6 +232,8 @@ describeEachDatabase('inbound processing and events out', (db) => {
     await eventually(async () => ((await optOut()) === 'ALL' ? true : undefined), 'the endpoint to opt out');
     await eventually(() => deliveries.find((d) => d.event.type === 'endpoint.optout'), 'the optout event');
     expect(deliveries.find((d) => d.event.type === 'endpoint.optout')?.event.data).toMatchObject({
+      channelType: 'WHATSAPP',
+      channelId: wa.channelId,
       endpointIds: ['customer-1'],
     });
     await userWrites('START');

@@ -489,7 +489,7 @@ export class InboxProcessor {
       type,
       appId: entry.appId,
       occurredAt: at,
-      data: { channelId: channel.id, endpointIds, reason },
+      data: { channelType: channel.channelType, channelId: channel.id, endpointIds, reason },
     };
   }
 }
