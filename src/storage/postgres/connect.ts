@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseHandle } from '../database.js';
 import { copyingPool } from './copying-pool.js';
+import { SearchPathPostgresDialect } from './search-path-introspector.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -44,7 +45,7 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   pool.on('error', (error) => options.onError?.(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
+  const db = new Kysely<Database>({ dialect: new SearchPathPostgresDialect({ pool: copyingPool(pool) }) });
   return {
     db,
     dialect: 'postgres',
