@@ -155,7 +155,8 @@ export const ERROR_CODES = {
   HERALD_UNAVAILABLE: {
     status: 503,
     retryable: true,
-    summary: 'Herald is starting, stopping, or its database is unreachable.',
+    summary:
+      'Herald is stopping (/readyz), or its PostgreSQL database cannot be reached (down, restarting, failing over, out of connections).',
   },
   HERALD_INTERNAL: {
     status: 500,

@@ -21,6 +21,9 @@ export function errorHandler(
   const herald = toHeraldError(error);
   if (herald.code === 'HERALD_INTERNAL') {
     request.log.error({ err: error }, 'unhandled error');
+  } else if (herald.code === 'HERALD_UNAVAILABLE' && herald.cause !== undefined) {
+    // The client hears only "unavailable"; the operator needs the reason (refused, reset, shutting down...).
+    request.log.error({ err: herald.cause }, 'the database is unavailable');
   }
   sendError(reply, herald);
 }

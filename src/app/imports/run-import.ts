@@ -188,7 +188,8 @@ export async function runImport(
     const reason = isHeraldError(error)
       ? error.message
       : `the import stopped on an unexpected error: ${String((error as Error).message ?? error)}`;
-    if (!isHeraldError(error)) log.error({ err: error }, 'import failed');
+    // A 5xx (the database unavailable) is the operator's to hear, not only the import's reason.
+    if (!isHeraldError(error) || error.status >= 500) log.error({ err: error }, 'import failed');
     await deps.imports.finish(job.appId, job.id, {
       status: 'FAILED',
       failureReason: reason,

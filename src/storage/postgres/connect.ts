@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database, DatabaseHandle } from '../database.js';
 import { copyingPool } from './copying-pool.js';
 import { SearchPathPostgresDialect } from './search-path-introspector.js';
+import { reportingUnavailable } from './unavailable-pool.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -45,7 +46,15 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   pool.on('error', (error) => options.onError?.(error));
-  const db = new Kysely<Database>({ dialect: new SearchPathPostgresDialect({ pool: copyingPool(pool) }) });
+  // A connection the pool has handed out (between two queries of a transaction, say) hears its server go away as an
+  // 'error' event, and pg-pool listens only to idle ones: unheard, that event ended the process when PostgreSQL
+  // restarted or failed over. Its next query fails instead (HERALD_UNAVAILABLE) and the pool drops it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  const db = new Kysely<Database>({
+    dialect: new SearchPathPostgresDialect({ pool: reportingUnavailable(copyingPool(pool)) }),
+  });
   return {
     db,
     dialect: 'postgres',
