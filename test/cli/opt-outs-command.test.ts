@@ -4,7 +4,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import { ApiError, createApiClient } from '../../src/cli/api-client.js';
-import { addOptOuts, checkOptOuts, removeOptOuts } from '../../src/cli/commands/opt-outs-command.js';
+import {
+  addOptOuts,
+  checkOptOuts,
+  listOptOuts,
+  removeOptOuts,
+} from '../../src/cli/commands/opt-outs-command.js';
 import type { Herald } from '../../src/main.js';
 import { createHttpPools } from '../../src/runtime/undici-http-pools.js';
 import { testNumber } from '../helpers/live-herald.js';
@@ -82,6 +87,14 @@ describeEachDatabase('herald opt-outs', (db) => {
       'Took 2 addresses off the SMS opt-out list: 1 were on it, 1 were not; 1 endpoint opted back in.\n',
     );
     expect((await inject('GET', '/endpoints/ana')).optOut).toBe('NONE');
+
+    const listed = output();
+    expect(await listOptOuts(app.appId, io(listed.stream))).toBe(0);
+    expect(listed.text()).toMatch(/^SMS {2}1 address, the latest on \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    const empty = output();
+    const other = await createTestApp(herald);
+    expect(await listOptOuts(other.appId, io(empty.stream, other.apiKey))).toBe(0);
+    expect(empty.text()).toBe('The opt-out list is empty.\n');
   });
 
   it('loads a suppression list from a file 1,000 addresses at a time, reporting the lines Herald refused', async () => {

@@ -117,6 +117,27 @@ export async function checkOptOuts(options: OptOutsOptions, io: OptOutsIo): Prom
 }
 
 /**
+ * `herald opt-outs list`: how many addresses the app's opt-out list holds per channel type, and the latest time one
+ * was added (`GET /v1/apps/{appId}/opt-outs`). The list keeps hashes, so counts are all it can show.
+ *
+ * @example
+ * await listOptOuts('01jd...', io); // "SMS  2,400 addresses, the latest on 2026-11-22T06:44:42.153Z"
+ */
+export async function listOptOuts(appId: string, io: OptOutsIo): Promise<number> {
+  const { items } = await io.api.request<{
+    items: { channelType: string; count: number; lastOptedOutAt: string }[];
+  }>('GET', `/v1/apps/${encodeURIComponent(appId)}/opt-outs`);
+  if (items.length === 0) io.out.write('The opt-out list is empty.\n');
+  const width = Math.max(0, ...items.map((i) => i.channelType.length));
+  for (const item of items) {
+    io.out.write(
+      `${item.channelType.padEnd(width)}  ${item.count.toLocaleString('en-US')} ${item.count === 1 ? 'address' : 'addresses'}, the latest on ${item.lastOptedOutAt}\n`,
+    );
+  }
+  return 0;
+}
+
+/**
  * Sends the addresses in batches the API takes. A batch Herald refuses for some of its addresses (it writes
  * nothing then) is sent again without them, so one bad line in a long list costs that line only.
  */
@@ -254,6 +275,27 @@ export function registerOptOutsCommand(program: Command): void {
       run: checkOptOuts,
     },
   ];
+  command
+    .command('list')
+    .description('count the addresses on the opt-out list by channel type')
+    .requiredOption('--app <appId>', 'the app')
+    .option('--url <url>', "Herald's base URL (default: HERALD_PUBLIC_URL, or http://host:port)")
+    .option('--api-key <key>', "the app's API key (default: HERALD_API_KEY, else the admin token)")
+    .action(async (flags: { app: string; url?: string; apiKey?: string }) => {
+      const pools = createHttpPools({ connections: 1 });
+      try {
+        process.exitCode = await listOptOuts(flags.app, {
+          api: createApiClient({ ...apiTarget(cliConfig(), flags), pools }),
+          out: process.stdout,
+          progress: process.stderr,
+        });
+      } catch (error) {
+        if (error instanceof ApiError) throw new Error(error.describe());
+        throw error;
+      } finally {
+        await pools.close();
+      }
+    });
   for (const { name, description, run } of subcommands) {
     command
       .command(`${name} [addresses...]`)
