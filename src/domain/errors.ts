@@ -156,7 +156,7 @@ export const ERROR_CODES = {
     status: 503,
     retryable: true,
     summary:
-      'Herald is stopping (/readyz), or its PostgreSQL database cannot be reached (down, restarting, failing over, out of connections).',
+      'Herald is stopping (/readyz), or its database cannot be reached (PostgreSQL down, restarting, failing over or out of connections; a SQLite file another process keeps locked past the busy timeout).',
   },
   HERALD_INTERNAL: {
     status: 500,

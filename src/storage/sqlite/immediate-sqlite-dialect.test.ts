@@ -5,7 +5,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isHeraldError } from '../../domain/errors.js';
+import { connectSqlite } from './connect.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -56,4 +59,45 @@ describe('SQLite transactions from several processes', () => {
     expect(check.prepare('select n from counter').get()).toEqual({ n: 2 * times });
     check.close();
   }, 60_000);
+});
+
+describe('a SQLite file another process keeps locked', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails a write with HERALD_UNAVAILABLE once the busy timeout runs out, and serves it after', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-sqlite-'));
+    const file = path.join(dir, 'herald.db');
+    const handle = connectSqlite(file);
+    await sql`create table t (n integer)`.execute(handle.db);
+    await sql`pragma busy_timeout = 50`.execute(handle.db);
+    const other = new SQLite(file);
+    other.exec('begin immediate');
+    try {
+      const write = sql`insert into t values (1)`.execute(handle.db);
+      const error = await write.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isHeraldError(error) && [error.code, error.status, error.message]).toEqual([
+        'HERALD_UNAVAILABLE',
+        503,
+        'the database is locked by another process; try again shortly',
+      ]);
+      // In a transaction too: `begin immediate` is what waits for the lock.
+      const inTransaction = await handle.db
+        .transaction()
+        .execute((trx) => sql`insert into t values (2)`.execute(trx))
+        .catch((e: unknown) => e);
+      expect(isHeraldError(inTransaction) && inTransaction.code).toBe('HERALD_UNAVAILABLE');
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    await sql`insert into t values (3)`.execute(handle.db);
+    expect((await sql<{ n: number }>`select n from t`.execute(handle.db)).rows).toEqual([{ n: 3 }]);
+    await handle.close();
+  });
 });
