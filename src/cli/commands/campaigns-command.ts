@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createHttpPools } from '../../runtime/undici-http-pools.js';
-import { type ApiClient, ApiError, apiTarget, createApiClient } from '../api-client.js';
-import { cliConfig } from '../cli-config.js';
+import type { ApiClient } from '../api-client.js';
+import { withApiClient } from '../with-api-client.js';
 
 interface CampaignView {
   id: string;
@@ -159,25 +158,6 @@ function counts(run: ActivityView, failed: number): string {
 
 export function registerCampaignsCommand(program: Command): void {
   const command = program.command('campaigns').description('launch and watch campaigns on a running Herald');
-  const withApi = async (
-    flags: { url?: string; apiKey?: string },
-    run: (io: CampaignIo) => Promise<void>,
-  ) => {
-    const config = cliConfig();
-    const pools = createHttpPools({ connections: 2 });
-    try {
-      await run({
-        api: createApiClient({ ...apiTarget(config, flags), pools }),
-        out: process.stdout,
-        progress: process.stderr,
-      });
-    } catch (error) {
-      if (error instanceof ApiError) throw new Error(error.describe());
-      throw error;
-    } finally {
-      await pools.close();
-    }
-  };
   command
     .command('launch <file>')
     .description('create the campaign a JSON file describes (the body of POST /v1/apps/{appId}/campaigns)')
@@ -186,7 +166,7 @@ export function registerCampaignsCommand(program: Command): void {
     .option('--url <url>', "Herald's base URL (default: HERALD_PUBLIC_URL, or http://host:port)")
     .option('--api-key <key>', "the app's API key (default: HERALD_API_KEY, else the admin token)")
     .action(async (file: string, flags: { app: string; watch?: boolean; url?: string; apiKey?: string }) => {
-      await withApi(flags, async (io) => {
+      await withApiClient(flags, async (io) => {
         const campaignId = await launchCampaign({ file, appId: flags.app }, io);
         if (flags.watch) process.exitCode = await watchCampaign({ appId: flags.app, campaignId }, io);
       });
@@ -198,7 +178,7 @@ export function registerCampaignsCommand(program: Command): void {
     .option('--url <url>', "Herald's base URL (default: HERALD_PUBLIC_URL, or http://host:port)")
     .option('--api-key <key>', "the app's API key (default: HERALD_API_KEY, else the admin token)")
     .action(async (campaignId: string, flags: { app: string; url?: string; apiKey?: string }) => {
-      await withApi(flags, async (io) => {
+      await withApiClient(flags, async (io) => {
         process.exitCode = await watchCampaign({ appId: flags.app, campaignId }, io);
       });
     });

@@ -4,9 +4,8 @@ import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createHttpPools } from '../../runtime/undici-http-pools.js';
-import { type ApiClient, ApiError, apiTarget, createApiClient } from '../api-client.js';
-import { cliConfig } from '../cli-config.js';
+import type { ApiClient } from '../api-client.js';
+import { withApiClient } from '../with-api-client.js';
 
 interface ImportStatus {
   id: string;
@@ -185,33 +184,25 @@ export function registerImportCommand(program: Command): void {
           apiKey?: string;
         },
       ) => {
-        if (flags.format !== undefined && flags.format !== 'csv' && flags.format !== 'ndjson') {
+        const format = flags.format;
+        if (format !== undefined && format !== 'csv' && format !== 'ndjson') {
           throw new Error('--format is csv or ndjson');
         }
-        const config = cliConfig();
-        const pools = createHttpPools({ connections: 2, bodyTimeoutMs: 600_000, headersTimeoutMs: 600_000 });
-        try {
-          const code = await importEndpoints(
-            {
-              file,
-              appId: flags.app,
-              ...(flags.format ? { format: flags.format } : {}),
-              ...(flags.defineSegment ? { defineSegment: flags.defineSegment } : {}),
-              noWait: !flags.wait,
-            },
-            {
-              api: createApiClient({ ...apiTarget(config, flags), pools }),
-              out: process.stdout,
-              progress: process.stderr,
-            },
-          );
-          process.exitCode = code;
-        } catch (error) {
-          if (error instanceof ApiError) throw new Error(error.describe());
-          throw error;
-        } finally {
-          await pools.close();
-        }
+        process.exitCode = await withApiClient(
+          flags,
+          (io) =>
+            importEndpoints(
+              {
+                file,
+                appId: flags.app,
+                ...(format ? { format } : {}),
+                ...(flags.defineSegment ? { defineSegment: flags.defineSegment } : {}),
+                noWait: !flags.wait,
+              },
+              io,
+            ),
+          { connections: 2, bodyTimeoutMs: 600_000, headersTimeoutMs: 600_000 },
+        );
       },
     );
 }

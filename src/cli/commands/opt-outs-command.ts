@@ -3,10 +3,9 @@ import readline from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { ChannelType } from '../../domain/channel-type.js';
-import { createHttpPools } from '../../runtime/undici-http-pools.js';
-import { type ApiClient, ApiError, apiTarget, createApiClient } from '../api-client.js';
-import { cliConfig } from '../cli-config.js';
+import { ApiError } from '../api-client.js';
 import { channelType } from '../option-parsers.js';
+import { type ApiCommandIo, withApiClient } from '../with-api-client.js';
 
 /** What the API takes in one request. */
 const BATCH_SIZE = 1_000;
@@ -25,19 +24,8 @@ export interface OptOutsOptions {
   readonly file?: string;
 }
 
-/**
- * Where the command talks and writes.
- *
- * @example
- * { api: createApiClient({ baseUrl, credential, pools }), out: process.stdout, progress: process.stderr }
- */
-export interface OptOutsIo {
-  readonly api: ApiClient;
-  /** Results and the summary. */
-  readonly out: NodeJS.WritableStream;
-  /** The progress bar of a file (drawn only on a terminal). */
-  readonly progress: NodeJS.WritableStream;
-}
+/** Where the command talks and writes (the progress bar is a file's). */
+export type OptOutsIo = ApiCommandIo;
 
 /** An address and where it came from, for the report of those Herald refused. */
 interface Sourced {
@@ -282,19 +270,7 @@ export function registerOptOutsCommand(program: Command): void {
     .option('--url <url>', "Herald's base URL (default: HERALD_PUBLIC_URL, or http://host:port)")
     .option('--api-key <key>', "the app's API key (default: HERALD_API_KEY, else the admin token)")
     .action(async (flags: { app: string; url?: string; apiKey?: string }) => {
-      const pools = createHttpPools({ connections: 1 });
-      try {
-        process.exitCode = await listOptOuts(flags.app, {
-          api: createApiClient({ ...apiTarget(cliConfig(), flags), pools }),
-          out: process.stdout,
-          progress: process.stderr,
-        });
-      } catch (error) {
-        if (error instanceof ApiError) throw new Error(error.describe());
-        throw error;
-      } finally {
-        await pools.close();
-      }
+      process.exitCode = await withApiClient(flags, (io) => listOptOuts(flags.app, io));
     });
   for (const { name, description, run } of subcommands) {
     command
@@ -312,28 +288,17 @@ export function registerOptOutsCommand(program: Command): void {
         ) => {
           if (addresses.length === 0 && flags.file === undefined)
             throw new Error('give addresses, or --file with one address a line');
-          const config = cliConfig();
-          const pools = createHttpPools({ connections: 2 });
-          try {
-            process.exitCode = await run(
+          process.exitCode = await withApiClient(flags, (io) =>
+            run(
               {
                 appId: flags.app,
                 channelType: flags.channelType,
                 addresses,
                 ...(flags.file !== undefined ? { file: flags.file } : {}),
               },
-              {
-                api: createApiClient({ ...apiTarget(config, flags), pools }),
-                out: process.stdout,
-                progress: process.stderr,
-              },
-            );
-          } catch (error) {
-            if (error instanceof ApiError) throw new Error(error.describe());
-            throw error;
-          } finally {
-            await pools.close();
-          }
+              io,
+            ),
+          );
         },
       );
   }
