@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ChannelType } from '../domain/channel-type.js';
+import type { OptOutListCount } from '../ports/endpoint-store.js';
 import type { AudienceSql } from './audience-sql.js';
 import type { Database, DialectName } from './database.js';
 
@@ -97,7 +98,7 @@ export class OptOutList {
   async counts(
     db: Kysely<Database>,
     appId: string,
-  ): Promise<{ channelType: ChannelType; count: number; lastOptedOutAt: number }[]> {
+  ): Promise<OptOutListCount[]> {
     const rows = await db
       .selectFrom('opt_out_list')
       .select((eb) => [
