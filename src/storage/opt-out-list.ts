@@ -95,10 +95,7 @@ export class OptOutList {
   }
 
   /** The app's list by channel type: how many entries, and the latest time one was added. */
-  async counts(
-    db: Kysely<Database>,
-    appId: string,
-  ): Promise<OptOutListCount[]> {
+  async counts(db: Kysely<Database>, appId: string): Promise<OptOutListCount[]> {
     const rows = await db
       .selectFrom('opt_out_list')
       .select((eb) => [
