@@ -255,8 +255,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       directory,
       audience: {
         findByAddress: (appId, channelType, address) => endpoints.findByAddress(appId, channelType, address),
-        setOptOut: (appId, channelType, address, optOut, at) =>
-          endpoints.setOptOut(appId, channelType, address, optOut, at),
+        setOptOut: (appId, channelType, address, optOut, at, changeEvents) =>
+          endpoints.setOptOut(appId, channelType, address, optOut, at, changeEvents),
         touchActivity: (appId, endpointIds, at) => endpoints.touchActivity(appId, endpointIds, at),
         upsertFollower: (appId, input) => upsertFollower({ endpoints, ids }, appId, input),
       },

@@ -2,6 +2,7 @@ import type { ChannelType } from '../domain/channel-type.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { EndpointPatch } from '../domain/endpoint-patch.js';
 import type { RecordValue } from '../domain/endpoint-record.js';
+import type { ChangeEvents } from './event-outbox.js';
 
 /**
  * A patch the store refused: its index in the call, the field at fault and why.
@@ -156,7 +157,8 @@ export interface EndpointStore {
    * The person at this address opted out (ALL) or back in (NONE) on this channel type: puts the address on the app's
    * opt-out list or takes it off, and opts every endpoint with this channel and address out or in. Returns the ids
    * whose value changed (none when no endpoint has the address; the list remembers it all the same). Used by
-   * STOP/START keywords, LINE unfollow and providers' opt-out and opt-in events.
+   * STOP/START keywords, LINE unfollow and providers' opt-out and opt-in events. `events` makes the change's events,
+   * stored in its transaction.
    */
   setOptOut(
     appId: string,
@@ -164,6 +166,7 @@ export interface EndpointStore {
     address: string,
     optOut: 'NONE' | 'ALL',
     at: number,
+    events?: ChangeEvents<OptOutChange>,
   ): Promise<string[]>;
   /**
    * `setOptOut` for many addresses of one channel type (distinct, canonical) in one transaction: what the opt-out API
@@ -175,6 +178,7 @@ export interface EndpointStore {
     addresses: readonly string[],
     optOut: 'NONE' | 'ALL',
     at: number,
+    events?: ChangeEvents<OptOutChange>,
   ): Promise<OptOutChange>;
   /**
    * When each of the addresses (canonical, of one channel type) was put on the app's opt-out list, for those on it.

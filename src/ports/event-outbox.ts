@@ -11,11 +11,20 @@ export interface EventDelivery {
 }
 
 /**
- * Builds the deliveries that must be stored in the same transaction as the status changes that cause them
- * (a transactional outbox: a change is never committed without its events). Pure; called inside the store's
- * transaction.
+ * Builds the deliveries of the events a change causes. The store calls it inside the transaction that makes the
+ * change and stores them there (a transactional outbox: a change is never committed without its events, so a crash
+ * right after the commit loses none). Pure: it cannot read, so the subscriptions are loaded before.
+ *
+ * @example
+ * await events.prepare([appId]);
+ * const published: HeraldEvent[] = [];
+ * await endpoints.setOptOut(appId, 'WHATSAPP', address, 'ALL', now, events.eventsFor((change) => [optOutEvent(change)], published));
+ * events.publish(published); // the live stream, after the commit
  */
-export type OutboxWriter = (changes: readonly StatusChange[]) => readonly Omit<EventDelivery, 'attempts'>[];
+export type ChangeEvents<T> = (change: T) => readonly Omit<EventDelivery, 'attempts'>[];
+
+/** The deliveries of a batch of status changes, stored in the ledger's or the queue's transaction. */
+export type OutboxWriter = ChangeEvents<readonly StatusChange[]>;
 
 /**
  * Subscription deliveries, in the jobs table. At least once: a delivery is deleted only when the receiver

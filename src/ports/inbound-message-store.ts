@@ -1,4 +1,5 @@
 import type { InboundContent } from '../domain/channel-event.js';
+import type { ChangeEvents } from './event-outbox.js';
 
 export interface InboundMessage {
   readonly id: string;
@@ -20,7 +21,11 @@ export interface InboundMessage {
  * const stored = await inbound.append(message); // false when the provider id was seen before
  */
 export interface InboundMessageStore {
-  append(message: InboundMessage): Promise<boolean>;
+  /**
+   * Stores the message unless one with its provider id is stored; true when it was new. `events` makes the events of
+   * a new message, stored in the same transaction (never for one seen before).
+   */
+  append(message: InboundMessage, events?: ChangeEvents<InboundMessage>): Promise<boolean>;
   list(
     appId: string,
     filter: { recipientHash?: string; beforeId?: string; limit: number },

@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/test-database.js';
+import type { InboundMessage } from '../ports/inbound-message-store.js';
 import { KyselyAppStore } from './app-store.js';
 import { KyselyConversationStore } from './conversation-store.js';
 import { KyselyDeliverySettingsStore } from './delivery-settings-store.js';
@@ -103,6 +104,52 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
     expect(await store.list('app1', { limit: 10 })).toEqual([]);
     const left = await db().db.selectFrom('inbound_messages').select('id').execute();
     expect(left).toEqual([]);
+  });
+
+  it("stores a new inbound message's events in its transaction, and none for a message seen before", async () => {
+    const store = new KyselyInboundMessageStore(db().db);
+    const message = {
+      id: 'in1',
+      appId: 'app1',
+      channelId: 'wa',
+      senderKey: S,
+      recipientHash: 'r',
+      endpointId: null,
+      providerMessageId: 'wamid.1',
+      content: { kind: 'text' as const, text: 'hello' },
+      receivedAt: 1_000,
+    };
+    const delivery = (m: InboundMessage) => ({
+      id: `d-${m.id}`,
+      subscriptionId: 's1',
+      event: {
+        id: m.id,
+        type: 'message.inbound' as const,
+        appId: m.appId,
+        occurredAt: m.receivedAt,
+        data: {
+          inboundId: m.id,
+          channelId: m.channelId,
+          channelType: 'WHATSAPP',
+          from: '+16505551234',
+          content: { kind: 'text' as const, text: 'hello' },
+          providerMessageId: m.providerMessageId,
+        },
+      },
+    });
+    const jobs = () => db().db.selectFrom('jobs').select(['id', 'queue']).orderBy('id').execute();
+
+    await expect(
+      store.append(message, () => {
+        throw new Error('no events');
+      }),
+    ).rejects.toThrow('no events');
+    expect(await store.list('app1', { limit: 10 })).toEqual([]);
+
+    expect(await store.append(message, (m) => [delivery(m)])).toBe(true);
+    expect(await store.append({ ...message, id: 'in2' }, (m) => [delivery(m)])).toBe(false);
+    expect(await jobs()).toEqual([{ id: 'd-in1', queue: 'event' }]);
+    expect(await store.list('app1', { limit: 10 })).toEqual([message]);
   });
 
   it('keeps delivery settings and subscriptions per app', async () => {

@@ -4,6 +4,7 @@ import { createRecipientHasher } from '../app/delivery/recipient-hasher.js';
 import { EndpointBatchBuilder } from '../app/imports/endpoint-batch-builder.js';
 import { cohortIdOf } from '../domain/cohort-id.js';
 import type { EndpointPatch } from '../domain/endpoint-patch.js';
+import type { OptOutChange } from '../ports/endpoint-store.js';
 import { KyselyAppStore } from './app-store.js';
 import { audienceSqlFor } from './audience-sql-for.js';
 import { KyselyEndpointStore } from './endpoint-store.js';
@@ -397,6 +398,43 @@ describeEachDatabase('KyselyEndpointStore', (db) => {
     expect((await store.get('a1', 'e1'))?.optOut).toBe('ALL');
     expect((await store.get('a1', 'e3'))?.optOut).toBe('NONE');
     expect(await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'NONE', T0 + 3)).toEqual(['e1', 'e2']);
+  });
+
+  it('stores the events of an opt-out in its transaction: both or neither', async () => {
+    const store = await setUp(db());
+    await store.upsert('a1', [whatsapp('e1', '+16505551234')], { at: T0 });
+    const event = (change: OptOutChange) => ({
+      id: `d-${change.endpointIds.join(',')}`,
+      subscriptionId: 's1',
+      event: {
+        id: 'ev1',
+        type: 'endpoint.optout' as const,
+        appId: 'a1',
+        occurredAt: T0 + 1,
+        data: { channelType: 'WHATSAPP' as const, endpointIds: change.endpointIds, reason: 'keyword STOP' },
+      },
+    });
+    const events = () => db().db.selectFrom('jobs').select(['id', 'queue', 'payload']).execute();
+
+    await expect(
+      store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 1, () => {
+        throw new Error('no events');
+      }),
+    ).rejects.toThrow('no events');
+    expect((await store.get('a1', 'e1'))?.optOut).toBe('NONE');
+    expect(await store.optedOutAt('a1', 'WHATSAPP', ['+16505551234'])).toEqual(new Map());
+    expect(await events()).toEqual([]);
+
+    const seen: OptOutChange[] = [];
+    const changed = await store.setOptOut('a1', 'WHATSAPP', '+16505551234', 'ALL', T0 + 1, (change) => {
+      seen.push(change);
+      return [event(change)];
+    });
+    expect(changed).toEqual(['e1']);
+    expect(seen).toEqual([{ listChanged: 1, endpointIds: ['e1'] }]);
+    expect(await events()).toEqual([
+      { id: 'd-e1', queue: 'event', payload: expect.stringContaining('"endpointIds":["e1"]') },
+    ]);
   });
 
   it('remembers an opt-out of an address that has no endpoint, and opts out the endpoints later created with it', async () => {

@@ -22,9 +22,11 @@ import type {
   RejectedPatch,
   UpsertOutcome,
 } from '../ports/endpoint-store.js';
+import type { ChangeEvents } from '../ports/event-outbox.js';
 import { type AudienceSql, type EndpointRow, RECORD_COLUMNS, readJson } from './audience-sql.js';
 import { audienceSqlFor } from './audience-sql-for.js';
 import type { Database, DialectName } from './database.js';
+import { insertDeliveries } from './event-outbox.js';
 import { type AddressHasher, OptOutList } from './opt-out-list.js';
 
 type Row = Selectable<Database['endpoints']>;
@@ -716,8 +718,9 @@ export class KyselyEndpointStore implements EndpointStore {
     address: string,
     optOut: 'NONE' | 'ALL',
     at: number,
+    events?: ChangeEvents<OptOutChange>,
   ): Promise<string[]> {
-    return [...(await this.setOptOuts(appId, channelType, [address], optOut, at)).endpointIds];
+    return [...(await this.setOptOuts(appId, channelType, [address], optOut, at, events)).endpointIds];
   }
 
   async setOptOuts(
@@ -726,6 +729,7 @@ export class KyselyEndpointStore implements EndpointStore {
     addresses: readonly string[],
     optOut: 'NONE' | 'ALL',
     at: number,
+    events?: ChangeEvents<OptOutChange>,
   ): Promise<OptOutChange> {
     if (addresses.length === 0) return { listChanged: 0, endpointIds: [] };
     const value = optOut === 'ALL' ? 1 : 0;
@@ -746,7 +750,9 @@ export class KyselyEndpointStore implements EndpointStore {
         .where('opt_out', '<>', value)
         .returning('id')
         .execute();
-      return { listChanged, endpointIds: rows.map((r) => r.id).sort() };
+      const change = { listChanged, endpointIds: rows.map((r) => r.id).sort() };
+      if (events) await insertDeliveries(trx, events(change), at);
+      return change;
     });
   }
 

@@ -1,13 +1,24 @@
 import type { Kysely } from 'kysely';
 import type { InboundContent } from '../domain/channel-event.js';
+import type { ChangeEvents } from '../ports/event-outbox.js';
 import type { InboundMessage, InboundMessageStore } from '../ports/inbound-message-store.js';
 import type { Database } from './database.js';
+import { insertDeliveries } from './event-outbox.js';
 
 export class KyselyInboundMessageStore implements InboundMessageStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(message: InboundMessage): Promise<boolean> {
-    const result = await this.db
+  async append(message: InboundMessage, events?: ChangeEvents<InboundMessage>): Promise<boolean> {
+    if (!events) return this.insert(this.db, message);
+    return this.db.transaction().execute(async (trx) => {
+      const stored = await this.insert(trx, message);
+      if (stored) await insertDeliveries(trx, events(message), message.receivedAt);
+      return stored;
+    });
+  }
+
+  private async insert(db: Kysely<Database>, message: InboundMessage): Promise<boolean> {
+    const result = await db
       .insertInto('inbound_messages')
       .values({
         id: message.id,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { inboxEventKey } from '../../src/storage/inbox-store.js';
@@ -21,7 +22,7 @@ interface Delivery {
   event: { id: string; type: string; data: Record<string, unknown> };
 }
 
-describeEachDatabase('inbound processing and events out', (db) => {
+describeEachDatabase('inbound processing and events out', (db, dialect) => {
   let live: LiveHerald;
   let app: { appId: string; headers: Record<string, string> };
   let wa: Awaited<ReturnType<typeof liveWhatsAppChannel>>;
@@ -174,6 +175,62 @@ describeEachDatabase('inbound processing and events out', (db) => {
     expect(removed.status).toBe(204);
   });
 
+  /** Makes every write to the conversations table fail until `heal` is called: a crash in the middle of processing. */
+  async function breakConversations(): Promise<{ heal: () => Promise<void> }> {
+    const { db: kysely } = db();
+    if (dialect === 'sqlite') {
+      await sql`create trigger herald_test_fault before insert on conversations
+        begin select raise(abort, 'injected fault'); end`.execute(kysely);
+      return { heal: () => sql`drop trigger herald_test_fault`.execute(kysely).then(() => {}) };
+    }
+    await sql`create function herald_test_fault() returns trigger language plpgsql as
+      $$ begin raise exception 'injected fault'; end $$`.execute(kysely);
+    await sql`create trigger herald_test_fault before insert on conversations
+      for each row execute function herald_test_fault()`.execute(kysely);
+    return {
+      heal: () => sql`drop trigger herald_test_fault on conversations`.execute(kysely).then(() => {}),
+    };
+  }
+
+  it('loses no event when processing stops after the inbound message is stored', async () => {
+    await subscribe(['message.inbound']);
+    const fault = await breakConversations();
+    await userWrites('hello after a crash');
+    // The first attempt stores the message, then fails to open the window; the event is retried in 2 s.
+    await eventually(
+      async () =>
+        (await db().db.selectFrom('inbound_messages').select('id').execute()).length > 0 || undefined,
+      'the inbound message',
+    );
+    await eventually(
+      async () =>
+        (
+          await db()
+            .db.selectFrom('inbox')
+            .select('id')
+            .where('processed_at', 'is', null)
+            .where('attempts', '>=', 1)
+            .execute()
+        ).length > 0 || undefined,
+      'a failed attempt',
+    );
+    await fault.heal();
+    await eventually(
+      async () =>
+        (await db().db.selectFrom('inbox').select('id').where('processed_at', 'is', null).execute())
+          .length === 0 || undefined,
+      'the retried attempt',
+      15_000,
+    );
+    const inbound = await eventually(
+      () => deliveries.find((d) => d.event.type === 'message.inbound'),
+      'the inbound event',
+      15_000,
+    );
+    expect(inbound?.event.data).toMatchObject({ content: { kind: 'text', text: 'hello after a crash' } });
+    expect(deliveries.filter((d) => d.event.type === 'message.inbound')).toHaveLength(1);
+  });
+
   it('streams events as server-sent events', async () => {
     const stream = await request(`${live.url}/v1/apps/${app.appId}/events/stream`, { headers: app.headers });
     expect(stream.headers['content-type']).toContain('text/event-stream');
@@ -236,11 +293,24 @@ describeEachDatabase('inbound processing and events out', (db) => {
       channelId: wa.channelId,
       endpointIds: ['customer-1'],
     });
+    // A second STOP changes nothing, and says so with no event: the next event is START's.
+    await userWrites('STOP');
+    const inboundCount = async () =>
+      (await db().db.selectFrom('inbound_messages').select('id').execute()).length;
+    await eventually(async () => ((await inboundCount()) === 2 ? true : undefined), 'the second STOP');
+    await eventually(
+      async () =>
+        (await db().db.selectFrom('inbox').select('id').where('processed_at', 'is', null).execute())
+          .length === 0 || undefined,
+      'the second STOP processed',
+    );
     await userWrites('START');
     await eventually(
       async () => ((await optOut()) === 'NONE' ? true : undefined),
       'the endpoint to opt back in',
     );
+    await eventually(() => deliveries.find((d) => d.event.type === 'endpoint.optin'), 'the optin event');
+    expect(deliveries.map((d) => d.event.type)).toEqual(['endpoint.optout', 'endpoint.optin']);
 
     // WhatsApp marks inbound messages read (the sandbox's phone shows it).
     const { body: phones } = await live.call('GET', '/sandbox/_sandbox/phones');

@@ -7,6 +7,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { ConversationStore } from '../../ports/conversation-store.js';
 import type { DeliveryMetrics } from '../../ports/delivery-metrics.js';
 import type { DeliverySettingsStore } from '../../ports/delivery-settings-store.js';
+import type { OptOutChange } from '../../ports/endpoint-store.js';
+import type { ChangeEvents } from '../../ports/event-outbox.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { InboundMessageStore } from '../../ports/inbound-message-store.js';
 import type { InboxEntry, InboxStore } from '../../ports/inbox-store.js';
@@ -29,6 +31,7 @@ export interface InboundAudience {
     address: string,
     optOut: 'NONE' | 'ALL',
     at: number,
+    events?: ChangeEvents<OptOutChange>,
   ): Promise<string[]>;
   touchActivity(appId: string, endpointIds: readonly string[], at: number): Promise<void>;
   /** LINE follow: creates the endpoint for this user, or re-activates it, with the display name as a user attribute. */
@@ -320,17 +323,45 @@ export class InboxProcessor {
     const recipientHash = deps.hasher(channel.channelType, address);
     const endpoints = await deps.audience.findByAddress(entry.appId, channel.channelType, address);
     const endpointIds = endpoints.map((e) => e.id);
-    const stored = await deps.inboundMessages.append({
-      id: entry.id,
-      appId: entry.appId,
-      channelId: channel.id,
-      senderKey: channel.senderKey,
-      recipientHash,
-      endpointId: endpointIds[0] ?? null,
-      providerMessageId: event.providerMessageId,
-      content: event.content,
-      receivedAt: event.occurredAt,
-    });
+    await deps.events.prepare([entry.appId]);
+    // Events go into the outbox in the transaction of the change they report: after a crash the inbox event is
+    // processed again, but a message already stored makes no second message.inbound, so it must not be lost here.
+    const published: HeraldEvent[] = [];
+    const stored = await deps.inboundMessages.append(
+      {
+        id: entry.id,
+        appId: entry.appId,
+        channelId: channel.id,
+        senderKey: channel.senderKey,
+        recipientHash,
+        endpointId: endpointIds[0] ?? null,
+        providerMessageId: event.providerMessageId,
+        content: event.content,
+        receivedAt: event.occurredAt,
+      },
+      deps.events.eventsFor(
+        () => [
+          {
+            id: entry.id,
+            type: 'message.inbound',
+            appId: entry.appId,
+            occurredAt: event.occurredAt,
+            data: {
+              inboundId: entry.id,
+              channelId: channel.id,
+              channelType: channel.channelType,
+              from: address,
+              content: event.content,
+              providerMessageId: event.providerMessageId,
+              ...(endpointIds[0] ? { endpointId: endpointIds[0] } : {}),
+              ...(event.profileName ? { profileName: event.profileName } : {}),
+            },
+          },
+        ],
+        published,
+      ),
+    );
+    deps.events.publish(published);
 
     // Idempotent even when the message was stored by an earlier, interrupted attempt.
     const before = await deps.conversations.recordInbound({
@@ -345,7 +376,6 @@ export class InboxProcessor {
     const keyword = event.content.kind === 'text' ? event.content.text.trim().toUpperCase() : undefined;
     const stop = keyword !== undefined && deps.options.stopKeywords.includes(keyword);
 
-    await deps.events.prepare([entry.appId]);
     const statusEvents: HeraldEvent[] = [];
     if (stop) {
       // Writing STOP opens the window like any message, but what waited for it must not follow the STOP.
@@ -367,50 +397,11 @@ export class InboxProcessor {
     }
     deps.events.publish(statusEvents);
 
-    const heraldEvents: HeraldEvent[] = [];
-    if (stored) {
-      heraldEvents.push({
-        id: entry.id,
-        type: 'message.inbound',
-        appId: entry.appId,
-        occurredAt: event.occurredAt,
-        data: {
-          inboundId: entry.id,
-          channelId: channel.id,
-          channelType: channel.channelType,
-          from: address,
-          content: event.content,
-          providerMessageId: event.providerMessageId,
-          ...(endpointIds[0] ? { endpointId: endpointIds[0] } : {}),
-          ...(event.profileName ? { profileName: event.profileName } : {}),
-        },
-      });
-    }
-
     if (stop) {
-      const changed = await deps.audience.setOptOut(
-        entry.appId,
-        channel.channelType,
-        address,
-        'ALL',
-        event.occurredAt,
-      );
-      heraldEvents.push(
-        this.optEvent(entry, channel, 'endpoint.optout', changed, `keyword ${keyword}`, event.occurredAt),
-      );
+      await this.optOut(entry, channel, address, 'ALL', `keyword ${keyword}`, event.occurredAt);
     } else if (keyword && deps.options.startKeywords.includes(keyword)) {
-      const changed = await deps.audience.setOptOut(
-        entry.appId,
-        channel.channelType,
-        address,
-        'NONE',
-        event.occurredAt,
-      );
-      heraldEvents.push(
-        this.optEvent(entry, channel, 'endpoint.optin', changed, `keyword ${keyword}`, event.occurredAt),
-      );
+      await this.optOut(entry, channel, address, 'NONE', `keyword ${keyword}`, event.occurredAt);
     }
-    await deps.events.emit(heraldEvents);
 
     const settings = await deps.settings.get(entry.appId);
     if (before?.noticePending && settings.expiryNotice && stored && !stop) {
@@ -454,6 +445,10 @@ export class InboxProcessor {
     await deps.events.emit([this.optEvent(entry, channel, 'endpoint.optin', [endpointId], 'follow', at)]);
   }
 
+  /**
+   * Opts the address out (ALL) or in (NONE), with its `endpoint.optout` / `endpoint.optin` event in the same
+   * transaction; no event when nothing changed (a second STOP, or this event processed again after a crash).
+   */
   private async optOut(
     entry: InboxEntry,
     channel: StoredChannel,
@@ -462,18 +457,26 @@ export class InboxProcessor {
     reason: string,
     at: number,
   ): Promise<void> {
+    const { deps } = this;
     const address = canonicalInboundAddress(channel.channelType, from);
-    const changed = await this.deps.audience.setOptOut(entry.appId, channel.channelType, address, optOut, at);
-    await this.deps.events.emit([
-      this.optEvent(
-        entry,
-        channel,
-        optOut === 'ALL' ? 'endpoint.optout' : 'endpoint.optin',
-        changed,
-        reason,
-        at,
+    const type = optOut === 'ALL' ? 'endpoint.optout' : 'endpoint.optin';
+    await deps.events.prepare([entry.appId]);
+    const published: HeraldEvent[] = [];
+    await deps.audience.setOptOut(
+      entry.appId,
+      channel.channelType,
+      address,
+      optOut,
+      at,
+      deps.events.eventsFor<OptOutChange>(
+        (change) =>
+          change.listChanged > 0 || change.endpointIds.length > 0
+            ? [this.optEvent(entry, channel, type, change.endpointIds, reason, at)]
+            : [],
+        published,
       ),
-    ]);
+    );
+    deps.events.publish(published);
   }
 
   private optEvent(

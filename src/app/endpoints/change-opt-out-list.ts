@@ -1,7 +1,7 @@
 import type { ChannelType } from '../../domain/channel-type.js';
 import type { HeraldEvent } from '../../domain/herald-event.js';
 import type { Clock } from '../../ports/clock.js';
-import type { EndpointStore } from '../../ports/endpoint-store.js';
+import type { EndpointStore, OptOutChange } from '../../ports/endpoint-store.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 import { canonicalAddresses } from './canonical-addresses.js';
 
@@ -13,7 +13,7 @@ import { canonicalAddresses } from './canonical-addresses.js';
  */
 export interface ChangeOptOutListDeps {
   readonly endpoints: Pick<EndpointStore, 'setOptOuts'>;
-  readonly events: Pick<EventPublisher, 'emit' | 'newId'>;
+  readonly events: Pick<EventPublisher, 'prepare' | 'eventsFor' | 'publish' | 'newId'>;
   readonly clock: Clock;
 }
 
@@ -47,22 +47,31 @@ export async function changeOptOutList(
   const { channelType, optOut } = request;
   const addresses = [...new Set(canonicalAddresses(channelType, request.addresses))];
   const at = deps.clock.now();
+  await deps.events.prepare([appId]);
+  const published: HeraldEvent[] = [];
+  // The event is stored in the change's transaction: a crash after the commit loses none.
   const { listChanged, endpointIds } = await deps.endpoints.setOptOuts(
     appId,
     channelType,
     addresses,
     optOut,
     at,
+    deps.events.eventsFor<OptOutChange>(
+      (change) =>
+        change.endpointIds.length > 0
+          ? [
+              {
+                id: deps.events.newId(),
+                type: optOut === 'ALL' ? 'endpoint.optout' : 'endpoint.optin',
+                appId,
+                occurredAt: at,
+                data: { channelType, endpointIds: change.endpointIds, reason: 'api' },
+              },
+            ]
+          : [],
+      published,
+    ),
   );
-  if (endpointIds.length > 0) {
-    const event: HeraldEvent = {
-      id: deps.events.newId(),
-      type: optOut === 'ALL' ? 'endpoint.optout' : 'endpoint.optin',
-      appId,
-      occurredAt: at,
-      data: { channelType, endpointIds, reason: 'api' },
-    };
-    await deps.events.emit([event]);
-  }
+  deps.events.publish(published);
   return { addresses: addresses.length, listChanged, endpointIds };
 }

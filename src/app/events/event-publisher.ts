@@ -1,7 +1,7 @@
 import type { HeraldEvent } from '../../domain/herald-event.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
-import type { EventOutbox, OutboxWriter } from '../../ports/event-outbox.js';
+import type { ChangeEvents, EventOutbox, OutboxWriter } from '../../ports/event-outbox.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { StatusChange } from '../../ports/send-queue.js';
 import type { Subscription, SubscriptionStore } from '../../ports/subscription-store.js';
@@ -55,10 +55,17 @@ export class EventPublisher {
 
   /** An outbox writer that also collects the events it creates into `collected`, to publish after commit. */
   writerFor(collected: HeraldEvent[]): OutboxWriter {
-    return (changes: readonly StatusChange[]) => {
+    return this.eventsFor((changes) => changes.map((change) => this.statusEvent(change)), collected);
+  }
+
+  /**
+   * The deliveries of the events `build` makes of a change, for a store to write in the change's transaction; the
+   * events are also collected into `collected`, to publish after the commit. Call `prepare` for the apps first.
+   */
+  eventsFor<T>(build: (change: T) => readonly HeraldEvent[], collected: HeraldEvent[]): ChangeEvents<T> {
+    return (change: T) => {
       const deliveries = [];
-      for (const change of changes) {
-        const event = this.statusEvent(change);
+      for (const event of build(change)) {
         collected.push(event);
         for (const subscription of this.matching(event)) {
           deliveries.push({ id: this.deps.ids.next(), subscriptionId: subscription.id, event });
@@ -68,7 +75,11 @@ export class EventPublisher {
     };
   }
 
-  /** Stores deliveries for events that are not tied to a ledger transaction (inbound messages, opt-outs), then publishes. */
+  /**
+   * Stores deliveries for events that are not tied to a change's transaction, then publishes. After a crash between
+   * the change and this, the event is lost unless the caller repeats both (a LINE follow's inbox event is processed
+   * again, and the event's id is the same, so the outbox keeps it once).
+   */
   async emit(events: readonly HeraldEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.prepare(events.map((e) => e.appId));
