@@ -25,6 +25,15 @@ describe('error registry', () => {
     }
   });
 
+  it('every code is raised somewhere (a documented code no answer carries misleads clients)', () => {
+    const srcDir = new URL('../', import.meta.url);
+    const sources = (fs.readdirSync(srcDir, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('errors.ts'))
+      .map((file) => fs.readFileSync(new URL(file, srcDir), 'utf8'))
+      .join('\n');
+    expect(Object.keys(ERROR_CODES).filter((code) => !sources.includes(`'${code}'`))).toEqual([]);
+  });
+
   it('docs/errors.md lists no code the registry lacks', () => {
     expect([...documented.keys()].filter((code) => !(code in ERROR_CODES))).toEqual([]);
   });
@@ -34,8 +43,8 @@ describe('error registry', () => {
   });
 
   it('an error carries its status and retryability from the registry', () => {
-    const error = new HeraldError('HERALD_RATE_LIMITED', 'slow down', { field: 'x' });
-    expect(error.status).toBe(429);
+    const error = new HeraldError('HERALD_UNAVAILABLE', 'the database is restarting', { field: 'x' });
+    expect(error.status).toBe(503);
     expect(error.retryable).toBe(true);
     expect(error.field).toBe('x');
   });

@@ -147,11 +147,6 @@ export const ERROR_CODES = {
   },
 
   // Server
-  HERALD_RATE_LIMITED: {
-    status: 429,
-    retryable: true,
-    summary: 'Too many requests; retry after the time in Retry-After.',
-  },
   HERALD_UNAVAILABLE: {
     status: 503,
     retryable: true,

@@ -35,8 +35,6 @@ export function sendError(reply: FastifyReply, error: HeraldError): void {
   };
   if (error.field !== undefined) body.field = error.field;
   if (error.details !== undefined) body.details = error.details;
-  if (error.code === 'HERALD_RATE_LIMITED' && !reply.hasHeader('retry-after'))
-    reply.header('retry-after', '1');
   reply.code(ERROR_CODES[error.code].status).type('application/json').send({ error: body });
 }
 
