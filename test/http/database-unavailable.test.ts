@@ -39,6 +39,17 @@ class Relay {
     this.port = (server.address() as net.AddressInfo).port;
   }
 
+  /** The server vanishes without a word: connections are taken and never answered (a partition, a dead address). */
+  blackhole(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.server?.removeAllListeners('connection');
+    this.server?.on('connection', (client) => {
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      client.on('error', () => {});
+    });
+  }
+
   async down(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -65,12 +76,14 @@ describe('PostgreSQL unavailable', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers 503 HERALD_UNAVAILABLE (retryable) while the database cannot be reached, and serves again after', async () => {
+  /** A Herald on PostgreSQL through the relay, an app, and a request that reads the database. */
+  async function startThroughRelay(query: Record<string, string> = {}) {
     schema = `u_${randomBytes(5).toString('hex')}`;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-unavailable-'));
     await relay.up();
     const url = new URL(TEST_POSTGRES_URL);
     url.host = `127.0.0.1:${relay.port}`;
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();
     await admin.query(`create schema ${quoteIdent(schema)}`);
@@ -104,6 +117,11 @@ describe('PostgreSQL unavailable', () => {
         headers: { authorization: `Bearer ${apiKey}` },
       });
 
+    return { list };
+  }
+
+  it('answers 503 HERALD_UNAVAILABLE (retryable) while the database cannot be reached, and serves again after', async () => {
+    const { list } = await startThroughRelay();
     await relay.down();
     // Connections cut under the pool (a failover, a restart), and new ones refused.
     const refused = await list();
@@ -111,9 +129,28 @@ describe('PostgreSQL unavailable', () => {
     expect(refused?.json()).toEqual({
       error: { code: 'HERALD_UNAVAILABLE', message: 'the database is unavailable; try again shortly' },
     });
-    const ready = await herald.server.inject({ method: 'GET', url: '/readyz' });
-    expect(ready.statusCode).toBe(503);
+    const ready = await herald?.server.inject({ method: 'GET', url: '/readyz' });
+    expect(ready?.statusCode).toBe(503);
 
+    await relay.up();
+    const again = await list();
+    expect(again?.statusCode).toBe(200);
+  });
+
+  it('answers 503 instead of hanging when the server stops answering (a partition)', async () => {
+    const { list } = await startThroughRelay({ connect_timeout: '1' });
+    relay.blackhole();
+    // The pool hears its idle connections cut and drops them: the request needs a new one, which is never answered.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    const hung = await list();
+    expect(hung?.statusCode).toBe(503);
+    expect(hung?.json()).toMatchObject({ error: { code: 'HERALD_UNAVAILABLE' } });
+    // After connect_timeout (1 s), not when the operating system gives up (minutes).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    await relay.down();
     await relay.up();
     const again = await list();
     expect(again?.statusCode).toBe(200);

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_URL } from '../../../test/helpers/test-database.js';
 import type { DatabaseHandle } from '../database.js';
-import { connectPostgres, quoteIdent } from './connect.js';
+import { connectPostgres, connectTimeoutMs, quoteIdent } from './connect.js';
 
 describe('connectPostgres', () => {
   const opened: { handle: DatabaseHandle; schema: string }[] = [];
@@ -35,5 +35,14 @@ describe('connectPostgres', () => {
     // ...and the next query gets a connection of its own.
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(handle.db);
     expect(rows).toEqual([{ one: 1 }]);
+  });
+
+  it("waits 10 s for a connection unless the URL's connect_timeout says otherwise", () => {
+    expect(connectTimeoutMs('postgres://h@db:5432/herald')).toBe(10_000);
+    expect(connectTimeoutMs('postgres://h@db:5432/herald?connect_timeout=3')).toBe(3_000);
+    expect(connectTimeoutMs('postgres://h@db:5432/herald?connect_timeout=0')).toBe(0);
+    expect(() => connectTimeoutMs('postgres://h@db:5432/herald?connect_timeout=soon')).toThrow(
+      'connect_timeout in the database URL must be a number of seconds, not "soon"',
+    );
   });
 });

@@ -42,6 +42,11 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: connectTimeoutMs(url),
+    // A server that vanished without a word (a partition, a failed-over address) is noticed on an idle connection
+    // by TCP keepalives instead of at the next query's wait.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
@@ -60,6 +65,28 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
     dialect: 'postgres',
     close: () => db.destroy(),
   };
+}
+
+/** Used when the URL sets no `connect_timeout`. */
+const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
+/**
+ * How long a query waits for a connection: to open one (a server that does not answer: down, partitioned, failing
+ * over), or for one of the pool's to be free. The URL's `connect_timeout` in seconds (libpq's parameter), else 10;
+ * 0 waits without limit, as pg does by default. Past it the request is 503 HERALD_UNAVAILABLE instead of hanging
+ * until the operating system gives up on the connection (minutes).
+ *
+ * @example
+ * connectTimeoutMs('postgres://herald@db:5432/herald?connect_timeout=3'); // 3000
+ */
+export function connectTimeoutMs(url: string): number {
+  const given = new URL(url).searchParams.get('connect_timeout');
+  const seconds = given === null || given.trim() === '' ? DEFAULT_CONNECT_TIMEOUT_S : Number(given);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new Error(
+      `connect_timeout in the database URL must be a number of seconds, not ${JSON.stringify(given)}`,
+    );
+  return Math.round(seconds * 1000);
 }
 
 export function quoteIdent(name: string): string {

@@ -12,6 +12,8 @@ describe('connectionLost', () => {
       { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' },
       new Error('Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
+      new Error('Connection terminated due to connection timeout'),
+      new Error('timeout exceeded when trying to connect'),
     ];
     const statement = [
       { code: '23505', message: 'duplicate key value violates unique constraint' },

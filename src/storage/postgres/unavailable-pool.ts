@@ -4,9 +4,10 @@ import { HeraldError } from '../../domain/errors.js';
 // SQLSTATEs that say the server cannot serve the connection now: class 08 (connection exceptions), a server
 // shutting down or starting (57P01-57P03), too many connections (53300).
 const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300)$/;
-// What pg's client rejects with when its socket goes away mid-query, or when it is used after that.
+// What pg's client rejects with when its socket goes away mid-query, or when it is used after that, and what pg's
+// pool rejects with when no connection could be had within connectionTimeoutMillis.
 const CONNECTION_LOST =
-  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable)/;
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
