@@ -156,7 +156,10 @@ export class EventDeliverer {
       return true;
     }
     const subscription = await deps.subscriptions.get(delivery.event.appId, delivery.subscriptionId);
-    if (!subscription) return true;
+    if (!subscription) {
+      this.failing.delete(delivery.subscriptionId);
+      return true;
+    }
     const body = JSON.stringify(delivery.event);
     const url = new URL(subscription.url);
     const secret = deps.secrets.open(subscription.sealedSecret);
@@ -211,7 +214,10 @@ export class EventDeliverer {
 
   /** The receiver failed: its subscription waits, and its due deliveries with it, so that others go first. */
   private async pause(subscriptionId: string, now: number, detail: string): Promise<void> {
-    const failures = (this.failing.get(subscriptionId)?.failures ?? 0) + 1;
+    const current = this.failing.get(subscriptionId);
+    // Deliveries that were in flight together fail together: one pause for them, not one longer pause each.
+    if (current && current.coolUntil > now) return;
+    const failures = (current?.failures ?? 0) + 1;
     const coolUntil = now + Math.min(MAX_COOLING_MS, 1000 * 2 ** (failures - 1));
     this.failing.set(subscriptionId, { failures, coolUntil });
     const held = await this.deps.outbox.defer(subscriptionId, coolUntil, now);
