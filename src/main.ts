@@ -284,6 +284,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       queue,
       ledger,
       inbox,
+      outbox,
       inboundMessages,
       conversations,
       settings: deliverySettings,

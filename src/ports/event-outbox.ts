@@ -32,11 +32,25 @@ export type OutboxWriter = ChangeEvents<readonly StatusChange[]>;
  *
  * @example
  * await outbox.enqueue([{ id, subscriptionId, event }], now);
- * for (const d of await outbox.claim({ limit: 50, now, leaseMs: 30_000, workerId })) post(d);
+ * for (const d of await outbox.claim({ limit: 8, now, leaseMs: 30_000, workerId, skip: ['sub-down'] })) post(d);
  */
 export interface EventOutbox {
   enqueue(deliveries: readonly Omit<EventDelivery, 'attempts'>[], now: number): Promise<void>;
-  claim(options: { limit: number; now: number; leaseMs: number; workerId: string }): Promise<EventDelivery[]>;
+  /** The oldest due deliveries, leased to `workerId`; none of the subscriptions in `skip`. */
+  claim(options: {
+    limit: number;
+    now: number;
+    leaseMs: number;
+    workerId: string;
+    skip?: readonly string[];
+  }): Promise<EventDelivery[]>;
   complete(ids: readonly string[]): Promise<void>;
   retry(id: string, runAt: number): Promise<void>;
+  /**
+   * Holds back a subscription's due, unclaimed deliveries until `until` (a receiver that is failing), without
+   * counting an attempt. Returns how many.
+   */
+  defer(subscriptionId: string, until: number, now: number): Promise<number>;
+  /** Deletes deliveries created before `before` that no receiver acknowledged, up to `limit`; returns how many. */
+  purge(before: number, limit: number): Promise<number>;
 }

@@ -54,6 +54,7 @@ export class KyselyEventOutbox implements EventOutbox {
     now: number;
     leaseMs: number;
     workerId: string;
+    skip?: readonly string[];
   }): Promise<EventDelivery[]> {
     const { now } = options;
     let candidates = this.db
@@ -65,6 +66,8 @@ export class KyselyEventOutbox implements EventOutbox {
       .orderBy('run_at')
       .orderBy('id')
       .limit(options.limit);
+    if (options.skip && options.skip.length > 0)
+      candidates = candidates.where('partition_key', 'not in', options.skip);
     if (this.dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable('jobs')
@@ -88,6 +91,30 @@ export class KyselyEventOutbox implements EventOutbox {
 
   async complete(ids: readonly string[]): Promise<void> {
     for (const part of chunk(ids, 400)) await this.db.deleteFrom('jobs').where('id', 'in', part).execute();
+  }
+
+  async defer(subscriptionId: string, until: number, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ run_at: until })
+      .where('queue', '=', EVENT)
+      .where('partition_key', '=', subscriptionId)
+      .where('state', '=', 'ready')
+      .where('run_at', '<', until)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async purge(before: number, limit: number): Promise<number> {
+    const old = this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('queue', '=', EVENT)
+      .where('created_at', '<', before)
+      .limit(limit);
+    const result = await this.db.deleteFrom('jobs').where('id', 'in', old).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async retry(id: string, runAt: number): Promise<void> {

@@ -41,6 +41,7 @@ export class DeliveryEngine {
   readonly localInbox: LocalInbox;
   private readonly loops: PollingLoop[];
   private readonly inboxLoop: PollingLoop;
+  private readonly deliverer: EventDeliverer;
   private started = false;
 
   constructor(private readonly deps: DeliveryEngineDeps) {
@@ -64,6 +65,7 @@ export class DeliveryEngine {
       onHeld: (job) => this.consentFor(job),
     });
     const deliverer = new EventDeliverer({ ...deps.deliverer, workerId: options.workerId });
+    this.deliverer = deliverer;
     this.inboxLoop = new PollingLoop(
       'inbox',
       () => processor.processBatch(),
@@ -108,6 +110,8 @@ export class DeliveryEngine {
     if (!this.started) return;
     this.started = false;
     await Promise.all([this.sendWorker.stop(), ...this.loops.map((l) => l.stop())]);
+    // Deliveries in flight finish (each within its timeout) and are recorded, rather than sent again later.
+    await this.deliverer.drain();
     // Events handed over but not processed go back to the table now rather than when their lease runs out.
     const { inbox, clock } = this.deps.inbox;
     await inbox.release(this.localInbox.stop(), clock.now());

@@ -21,6 +21,7 @@ const S = 'whatsapp-cloud:1';
 describeEachDatabase('maintenance: expiry and retention', (db) => {
   let now = 0;
   let deps: MaintenanceDeps;
+  let outbox: KyselyEventOutbox;
   beforeEach(async () => {
     now = 1_000 * DAY;
     const clock = { now: () => now };
@@ -29,7 +30,9 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
       { id: 'app1', name: 'a', createdAt: 1 },
       { id: 'k1', appId: 'app1', name: 'k', hint: 'xxxx', createdAt: 1, secretHash: '00' },
     );
+    outbox = new KyselyEventOutbox(d, db().dialect);
     deps = {
+      outbox,
       queue: new KyselySendQueue(d, db().dialect, testProviderIds),
       ledger: new KyselyMessageLedger(d, db().dialect, testProviderIds),
       inbox: new KyselyInboxStore(d, db().dialect),
@@ -38,7 +41,7 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
       settings: new KyselyDeliverySettingsStore(d),
       events: new EventPublisher({
         subscriptions: new KyselySubscriptionStore(d),
-        outbox: new KyselyEventOutbox(d, db().dialect),
+        outbox,
         bus: createInMemoryEventBus(),
         ids: createUlidGenerator(),
         clock,
@@ -116,5 +119,24 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
     expect(Object.fromEntries(inbound.map((m) => [m.id, m.content]))).toEqual({
       'in-new': { kind: 'text', text: 'hello' },
     });
+  });
+
+  it('removes event deliveries no receiver acknowledged in three days', async () => {
+    const delivery = (id: string) => ({
+      id,
+      subscriptionId: 's1',
+      event: {
+        id: `ev-${id}`,
+        type: 'message.status' as const,
+        appId: 'app1',
+        occurredAt: now,
+        data: { messageId: 'm1', status: 'sent' as const, channelId: 'wa' },
+      },
+    });
+    await outbox.enqueue([delivery('old')], now - 3 * DAY - 1);
+    await outbox.enqueue([delivery('recent')], now - 2 * DAY);
+    await runMaintenance(deps);
+    const left = await db().db.selectFrom('jobs').select('id').where('queue', '=', 'event').execute();
+    expect(left).toEqual([{ id: 'recent' }]);
   });
 });

@@ -2,16 +2,19 @@ import type { HeraldEvent } from '../../domain/herald-event.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ConversationStore } from '../../ports/conversation-store.js';
 import type { DeliverySettingsStore } from '../../ports/delivery-settings-store.js';
+import type { EventOutbox } from '../../ports/event-outbox.js';
 import type { InboundMessageStore } from '../../ports/inbound-message-store.js';
 import type { InboxStore } from '../../ports/inbox-store.js';
 import type { MessageLedger } from '../../ports/message-ledger.js';
 import type { SendQueue } from '../../ports/send-queue.js';
+import { EVENT_DELIVERY_MAX_AGE_MS } from '../events/event-deliverer.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 
 export interface MaintenanceDeps {
   readonly queue: SendQueue;
   readonly ledger: MessageLedger;
   readonly inbox: InboxStore;
+  readonly outbox: EventOutbox;
   readonly inboundMessages: InboundMessageStore;
   readonly conversations: ConversationStore;
   readonly settings: DeliverySettingsStore;
@@ -30,7 +33,8 @@ const BATCH = 1_000;
 
 /**
  * The periodic work: held messages past their hold time become `expired` (and the app's notice is owed to the
- * user), ledger rows and inbound messages past their retention are removed, provider ids of older rows sealed.
+ * user), ledger rows, inbound messages and event deliveries past their retention are removed, provider ids of
+ * older rows sealed.
  * Returns how much it did, so the loop
  * runs again at once while there is more.
  */
@@ -58,6 +62,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<number> {
     (await deps.inbox.purge(now - deps.options.inboxRetentionDays * DAY)) +
     // A late 131047 comes within hours; after two days a parked job only keeps an address alive.
     (await deps.queue.purgeParked(now - 2 * DAY, BATCH)) +
+    // Deliveries of a receiver that has been failing for days (they are dropped at that age when claimed too).
+    (await deps.outbox.purge(now - EVENT_DELIVERY_MAX_AGE_MS, BATCH)) +
     // Rows written before the ledger sealed provider ids (migration 0007): none after the first runs.
     (await deps.ledger.sealProviderIds(BATCH));
   return candidates.length + purged;
