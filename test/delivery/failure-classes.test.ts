@@ -102,4 +102,29 @@ describeEachDatabase('failure classes through the sandbox: nothing is lost', (db
     expect(failed.error.code).toBe('131000');
     expect(failed.error.message).toMatch(/gave up after 8 attempts/);
   });
+
+  it('pauses a sender whose provider is down instead of spending every message its attempts, and sends all when it is back', async () => {
+    await live.call('PUT', '/sandbox/_sandbox/faults/whatsapp', { body: { errorRate: 1 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await send(testNumber(100 + i))).body.messageId);
+    // With retries 40 ms apart, 3 s are enough for every message to spend its eight attempts and fail.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const during = await Promise.all(ids.map(message));
+    expect(during.filter((m) => m.status === 'failed')).toEqual([]);
+    // The first claim went out before anything had failed; after that, one message at a time probes the provider.
+    const attempts = during.reduce((sum, m) => sum + m.attempts, 0);
+    expect(attempts).toBeLessThanOrEqual(30 + 5);
+    const metrics = (await live.call('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/herald_sends_total\{provider="whatsapp-cloud",outcome="retryable"\} [1-9]/);
+
+    await live.call('PUT', '/sandbox/_sandbox/faults/whatsapp', { body: { errorRate: 0 } });
+    await eventually(
+      async () => {
+        const statuses = await Promise.all(ids.map(async (id) => (await message(id)).status));
+        return statuses.every((s) => s === 'read') ? statuses : undefined;
+      },
+      'every message to be read once the provider is back',
+      30_000,
+    );
+  }, 60_000);
 });

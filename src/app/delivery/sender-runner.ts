@@ -69,10 +69,20 @@ const SETTLE_RETRY_MS = 100;
 const THROTTLE_COOLDOWN_MS = 30_000;
 
 /**
+ * Retryable failures in a row (server errors, timeouts, refused connections, whatever the message) that mean the
+ * provider is down rather than one message unlucky: the sender then pauses, 1 s after the first time and doubling
+ * up to a minute, and sends one message at a time until one goes through.
+ */
+const OUTAGE_AFTER_FAILURES = 5;
+const OUTAGE_FIRST_PAUSE_MS = 1_000;
+const OUTAGE_MAX_PAUSE_MS = 60_000;
+
+/**
  * Sends one sender's jobs while this process holds its lease: a token bucket at the sender's rate (the lowest
  * `messagesPerSecond` of the channels that send as it), claims sized to the tokens available, one provider call at
  * a time per recipient (so a user's messages arrive in order), WhatsApp's pair rate per recipient, and outcomes
- * written in batches. Throttling from the provider halves the rate for a while.
+ * written in batches. Throttling from the provider halves the rate for a while; a provider that keeps failing
+ * (down) pauses the sender, which then probes it with one message at a time.
  *
  * Only one process holds a sender at a time, so the rate holds across any number of workers; a new holder starts
  * with an empty bucket, so a takeover does not burst.
@@ -83,6 +93,11 @@ export class SenderRunner {
   private config: SenderConfig | undefined;
   private bucket: TokenBucket | undefined;
   private throttledUntil = 0;
+  /** Retryable failures since the provider last answered (anything but a retryable failure is an answer). */
+  private failuresInARow = 0;
+  /** Pauses since the provider last answered; while above 0, one message at a time probes it. */
+  private outagePauses = 0;
+  private pausedUntil = 0;
   private readonly pairBuckets = new Map<string, TokenBucket>();
   private readonly recipientChains = new Map<string, Promise<void>>();
   private pending: JobSettlement[] = [];
@@ -133,6 +148,17 @@ export class SenderRunner {
     try {
       while (this.running) {
         const now = this.deps.clock.now();
+        // The provider is down: sending more would only spend the attempts of every message in the queue.
+        if (now < this.pausedUntil) {
+          await this.sleep(Math.min(this.pausedUntil - now, 1_000));
+          continue;
+        }
+        if (this.outagePauses > 0 && this.inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            this.slotFreed = resolve;
+          });
+          continue;
+        }
         const bucket = await this.rateBucket(now);
         // Claim when a good share of the slots is free, not as each one frees up: one claim (and one outcome
         // write) per batch, not per message.
@@ -150,7 +176,8 @@ export class SenderRunner {
           if (this.pending.length >= options.batchSize * 2) await this.sleep(SETTLE_RETRY_MS);
           continue;
         }
-        const want = Math.min(options.batchSize, options.maxInFlight - this.inFlight);
+        const want =
+          this.outagePauses > 0 ? 1 : Math.min(options.batchSize, options.maxInFlight - this.inFlight);
         const providerBatch = this.config?.provider?.batchSize ?? 1;
         if (providerBatch > 1) {
           // Whole batches, and as many as the bucket holds: a fast sender claims several at once.
@@ -523,6 +550,7 @@ export class SenderRunner {
   private async record(providerKind: string, job: ClaimedJob, outcome: SendOutcome): Promise<void> {
     const { options } = this.deps;
     const now = this.deps.clock.now();
+    if (outcome.ok || outcome.failure.class !== 'retryable') this.providerAnswered();
     if (outcome.ok) {
       this.deps.metrics.sendOutcome(providerKind, 'sent');
       // WhatsApp may still say the window was closed (131047) for a free-form message it accepted: keep the job.
@@ -552,7 +580,8 @@ export class SenderRunner {
         this.settle({ kind: 'retry', job, runAt: now + wait, error, refundAttempt: true });
         return;
       }
-      case 'retryable':
+      case 'retryable': {
+        const pausedUntil = this.providerFailed(now, failure.code);
         if (job.attempts >= options.maxAttempts) {
           this.settle({
             kind: 'failed',
@@ -568,9 +597,10 @@ export class SenderRunner {
             { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
             this.deps.random,
           );
-          this.settle({ kind: 'retry', job, runAt: now + delay, error });
+          this.settle({ kind: 'retry', job, runAt: Math.max(now + delay, pausedUntil), error });
         }
         return;
+      }
       case 'window_closed': {
         const hold = await this.deps.onWindowClosed(job);
         if (hold) this.settle({ kind: 'hold', job, holdUntil: hold.holdUntil, error });
@@ -581,6 +611,33 @@ export class SenderRunner {
         this.settle({ kind: 'failed', job, error });
         return;
     }
+  }
+
+  /**
+   * A retryable failure: after OUTAGE_AFTER_FAILURES in a row the sender pauses (calls in flight that fail meanwhile
+   * join the same pause). Returns until when it is paused (0 when it is not).
+   */
+  private providerFailed(now: number, code: string): number {
+    this.failuresInARow += 1;
+    if (this.failuresInARow < OUTAGE_AFTER_FAILURES) return 0;
+    if (now < this.pausedUntil) return this.pausedUntil;
+    this.outagePauses += 1;
+    const pauseMs = Math.min(OUTAGE_MAX_PAUSE_MS, OUTAGE_FIRST_PAUSE_MS * 2 ** (this.outagePauses - 1));
+    this.pausedUntil = now + pauseMs;
+    if (this.outagePauses === 1)
+      this.deps.logger.warn(
+        { senderKey: this.senderKey, code, failures: this.failuresInARow },
+        'the provider keeps failing; pausing the sender and probing it with one message at a time',
+      );
+    return this.pausedUntil;
+  }
+
+  private providerAnswered(): void {
+    if (this.outagePauses > 0)
+      this.deps.logger.info({ senderKey: this.senderKey }, 'the provider answers again; the sender resumes');
+    this.failuresInARow = 0;
+    this.outagePauses = 0;
+    this.pausedUntil = 0;
   }
 
   private settle(settlement: JobSettlement): void {
