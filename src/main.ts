@@ -293,7 +293,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       options: {
         ledgerRetentionDays: config.delivery.ledgerRetentionDays,
         inboundRetentionDays: config.delivery.inboundRetentionDays,
-        inboxRetentionDays: 7,
+        inboxRetentionDays: config.delivery.inboxRetentionDays,
       },
     },
     consent: { enqueue, conversations, clock, ids, findLocale },

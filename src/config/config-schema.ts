@@ -89,6 +89,8 @@ export const configSchema = z.strictObject({
       holdTimeSeconds: positiveInt.min(60).max(604_800, 'must be at most 604800 (7 days)').default(7200),
       ledgerRetentionDays: positiveInt.default(365),
       inboundRetentionDays: positiveInt.default(30),
+      /** Processed webhook events (a digest of their id) are kept this long to recognise a provider's redeliveries. */
+      inboxRetentionDays: positiveInt.default(7),
       maxAttempts: positiveInt.default(8),
       markRead: boolish.default(true),
       stopKeywords: list.default(['STOP', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOPALL']),

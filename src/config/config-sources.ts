@@ -22,6 +22,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   'delivery.holdTimeSeconds': 'HERALD_HOLD_TIME_SECONDS',
   'delivery.ledgerRetentionDays': 'HERALD_LEDGER_RETENTION_DAYS',
   'delivery.inboundRetentionDays': 'HERALD_INBOUND_RETENTION_DAYS',
+  'delivery.inboxRetentionDays': 'HERALD_INBOX_RETENTION_DAYS',
   'delivery.maxAttempts': 'HERALD_MAX_ATTEMPTS',
   'delivery.markRead': 'HERALD_MARK_READ',
   'delivery.stopKeywords': 'HERALD_STOP_KEYWORDS',

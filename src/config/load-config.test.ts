@@ -111,11 +111,13 @@ describe('loadConfig', () => {
         HERALD_PORT: '5000',
         HERALD_DATABASE_URL: 'postgres://u@h:5432/db',
         HERALD_ADMIN_TOKEN: 'x'.repeat(20),
+        HERALD_INBOX_RETENTION_DAYS: '2',
       },
       cwd,
       fs,
     });
     expect(config.port).toBe(5000);
+    expect(config.delivery.inboxRetentionDays).toBe(2);
     expect(config.delivery.holdTimeSeconds).toBe(60);
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
     expect(config.adminToken).toBe('x'.repeat(20));
@@ -155,6 +157,7 @@ describe('loadConfig', () => {
     expect(one({ HERALD_PORT: '80.5' })).toContain('HERALD_PORT');
     expect(one({ HERALD_SENDER_LEASE_MS: '9000000000' })).toContain('HERALD_SENDER_LEASE_MS');
     expect(one({ HERALD_HOLD_TIME_SECONDS: '30' })).toContain('HERALD_HOLD_TIME_SECONDS');
+    expect(one({ HERALD_INBOX_RETENTION_DAYS: '0' })).toContain('HERALD_INBOX_RETENTION_DAYS');
     expect(one({ HERALD_PORT: '0', HERALD_SENDER_LEASE_MS: '86400000' })).toBe('accepted');
   });
 

@@ -99,6 +99,33 @@ describe('InboxProcessor', () => {
     return { processor: new InboxProcessor(deps), completed, released, abandoned, errors };
   };
 
+  it('brings back a status whose message it does not know after 2 s, doubling up to a minute', async () => {
+    const batch = [status('new', 1), status('again', 4), status('long', 9)];
+    const released: { ids: readonly string[]; retryAt: number }[] = [];
+    let claims = 0;
+    const deps = {
+      inbox: {
+        claim: async () => (claims++ === 0 ? batch : []),
+        complete: async () => {},
+        release: async (ids: readonly string[], retryAt: number) => {
+          released.push({ ids, retryAt });
+        },
+      },
+      // None of them is in the ledger (yet): a send still being recorded, or another system's message.
+      ledger: { applyProviderStatuses: async () => ({ changes: [], unmatched: [0, 1, 2] }) },
+      events: { prepare: async () => {}, writerFor: () => () => {}, publish: () => {} },
+      metrics: { statusChanged: () => {}, inboxProcessed: () => {} },
+      clock: { now: () => NOW },
+      options: { batchSize: 10, leaseMs: 60_000, unmatchedStatusRetryMs: 300_000 },
+    } as unknown as InboxProcessorDeps;
+    await new InboxProcessor(deps).processBatch();
+    expect(released.sort((a, b) => a.retryAt - b.retryAt)).toEqual([
+      { ids: ['new'], retryAt: NOW + 2_000 },
+      { ids: ['again'], retryAt: NOW + 16_000 },
+      { ids: ['long'], retryAt: NOW + 60_000 },
+    ]);
+  });
+
   it('retries a failed batch one event at a time, so one bad event does not hold back the others', async () => {
     const h = harness([status('good-1'), status('bad', 3), status('good-2')], 'bad');
     expect(await h.processor.processBatch()).toBe(3);

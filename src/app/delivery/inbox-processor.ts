@@ -81,6 +81,9 @@ const MIN_TABLE_CLAIM = 50;
 /** An event that keeps failing is tried again after 2 s, 4 s, 8 s ... up to 5 min, and given up on after this many. */
 const MAX_ATTEMPTS = 10;
 const RETRY_BASE_MS = 2_000;
+/** A status whose message is not (yet) in the ledger comes back after 2 s, doubling up to a minute. */
+const UNMATCHED_BASE_MS = 2_000;
+const UNMATCHED_MAX_MS = 60_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
 /**
@@ -170,7 +173,7 @@ export class InboxProcessor {
   private async processEntries(batch: readonly InboxEntry[], now: number): Promise<number> {
     const { deps } = this;
     const done: string[] = [];
-    const retry: string[] = [];
+    const retry: InboxEntry[] = [];
     const statuses = batch.filter((e): e is InboxEntry & { event: StatusEvent } => e.event.type === 'status');
     if (statuses.length > 0) {
       const { done: ok, retry: again } = await this.applyStatuses(statuses, now);
@@ -193,8 +196,15 @@ export class InboxProcessor {
       }
     }
     await deps.inbox.complete(done, deps.clock.now());
-    // Statuses whose send is still being recorded come back in 2 s, for as long as unmatchedStatusRetryMs allows.
-    if (retry.length > 0) await deps.inbox.release(retry, deps.clock.now() + 2_000);
+    // Statuses whose send is still being recorded come back in 2 s, then 4, 8 ... up to a minute, for as long as
+    // unmatchedStatusRetryMs allows. Statuses of messages Herald never sent (a number another system sends from
+    // too) come back a few times, not every 2 s for five minutes.
+    const byDelay = new Map<number, string[]>();
+    for (const entry of retry) {
+      const delay = Math.min(UNMATCHED_MAX_MS, UNMATCHED_BASE_MS * 2 ** Math.max(0, entry.attempts - 1));
+      byDelay.set(delay, [...(byDelay.get(delay) ?? []), entry.id]);
+    }
+    for (const [delay, ids] of byDelay) await deps.inbox.release(ids, deps.clock.now() + delay);
     if (failed.length > 0)
       await this.retryLater(
         failed.map((f) => f.entry),
@@ -230,13 +240,13 @@ export class InboxProcessor {
     for (const change of changes) counts.set(change.status, (counts.get(change.status) ?? 0) + 1);
     for (const [status, count] of counts) deps.metrics.statusChanged(status, count);
 
-    const retry: string[] = later.map((e) => e.id);
+    const retry: InboxEntry[] = [...later];
     const unknown = new Set(unmatched);
     const done: string[] = [];
     entries.forEach((entry, index) => {
       // A status can overtake the record of its own send; it is retried for a while, then dropped as foreign.
       if (unknown.has(index) && now - entry.receivedAt < deps.options.unmatchedStatusRetryMs)
-        retry.push(entry.id);
+        retry.push(entry);
       else done.push(entry.id);
     });
     return { done, retry };
