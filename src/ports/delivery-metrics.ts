@@ -19,6 +19,10 @@ export interface DeliveryMetrics {
   /** Webhook events given up on after failing their every attempt (logged with their inbox ids). */
   inboxAbandoned(count: number): void;
   eventDelivery(outcome: 'delivered' | 'retried' | 'dropped'): void;
+  /** A sender paused because its provider kept failing (an outage: alert on it). */
+  senderPaused(senderKey: string): void;
+  /** A subscription paused because its receiver failed. */
+  subscriptionPaused(): void;
 }
 
 export const NO_METRICS: DeliveryMetrics = {
@@ -29,4 +33,6 @@ export const NO_METRICS: DeliveryMetrics = {
   inboxProcessed: () => {},
   inboxAbandoned: () => {},
   eventDelivery: () => {},
+  senderPaused: () => {},
+  subscriptionPaused: () => {},
 };

@@ -69,6 +69,18 @@ export function createPrometheusMetrics(sources: GaugeSources): {
     registers: [registry],
   });
 
+  const senderPauses = new Counter({
+    name: 'herald_sender_pauses_total',
+    help: 'Pauses of a sender whose provider kept failing (five retryable failures in a row, or a failed probe)',
+    labelNames: ['sender'],
+    registers: [registry],
+  });
+  const subscriptionPauses = new Counter({
+    name: 'herald_subscription_pauses_total',
+    help: 'Pauses of a subscription whose receiver failed',
+    registers: [registry],
+  });
+
   new Gauge({
     name: 'herald_queue_depth',
     help: 'Jobs waiting per sender (ready, or held for the WhatsApp window)',
@@ -140,6 +152,12 @@ export function createPrometheusMetrics(sources: GaugeSources): {
     },
     eventDelivery(outcome) {
       deliveries.inc({ outcome });
+    },
+    senderPaused(senderKey) {
+      senderPauses.inc({ sender: senderKey });
+    },
+    subscriptionPaused() {
+      subscriptionPauses.inc();
     },
   };
   return { metrics, registry };

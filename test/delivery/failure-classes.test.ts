@@ -116,6 +116,8 @@ describeEachDatabase('failure classes through the sandbox: nothing is lost', (db
     expect(attempts).toBeLessThanOrEqual(30 + 5);
     const metrics = (await live.call('GET', '/metrics')).body as string;
     expect(metrics).toMatch(/herald_sends_total\{provider="whatsapp-cloud",outcome="retryable"\} [1-9]/);
+    // What an operator alerts on.
+    expect(metrics).toMatch(/herald_sender_pauses_total\{sender="whatsapp-cloud:[^"]+"\} [1-9]/);
 
     await live.call('PUT', '/sandbox/_sandbox/faults/whatsapp', { body: { errorRate: 0 } });
     await eventually(

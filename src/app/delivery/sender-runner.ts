@@ -624,6 +624,7 @@ export class SenderRunner {
     this.outagePauses += 1;
     const pauseMs = Math.min(OUTAGE_MAX_PAUSE_MS, OUTAGE_FIRST_PAUSE_MS * 2 ** (this.outagePauses - 1));
     this.pausedUntil = now + pauseMs;
+    this.deps.metrics.senderPaused(this.senderKey);
     if (this.outagePauses === 1)
       this.deps.logger.warn(
         { senderKey: this.senderKey, code, failures: this.failuresInARow },

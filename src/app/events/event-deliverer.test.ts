@@ -22,6 +22,7 @@ describeEachDatabase('EventDeliverer', (db) => {
 
   beforeEach(async () => {
     receivers = [];
+    pauses = 0;
     http = createHttpPools({ connections: 16 });
     outbox = new KyselyEventOutbox(db().db, db().dialect);
     subscriptions = new KyselySubscriptionStore(db().db);
@@ -63,6 +64,7 @@ describeEachDatabase('EventDeliverer', (db) => {
     data: { messageId: `m${n}`, status: 'sent', channelId: 'wa' },
   });
 
+  let pauses = 0;
   const deliverer = () =>
     new EventDeliverer({
       outbox,
@@ -71,7 +73,7 @@ describeEachDatabase('EventDeliverer', (db) => {
       http,
       clock: { now: () => Date.now() },
       logger: quietLogger,
-      metrics: NO_METRICS,
+      metrics: { ...NO_METRICS, subscriptionPaused: () => pauses++ },
       random: () => 0.5,
       workerId: 'w1',
       options: { timeoutMs: 3_000 },
@@ -122,6 +124,7 @@ describeEachDatabase('EventDeliverer', (db) => {
     // The first claim sends 8, which fail together: a pause of 1 s; then one delivery probes it and fails: 2 s. So
     // 8 + 1 in 2.5 s, not 30 tries every second.
     expect(failing.received).toHaveLength(9);
+    expect(pauses).toBe(2);
     const attempts = await db().db.selectFrom('jobs').select(['attempts', 'run_at']).execute();
     expect(attempts).toHaveLength(30);
     expect(attempts.filter((row) => row.attempts === 0).length).toBeGreaterThanOrEqual(20);

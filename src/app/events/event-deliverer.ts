@@ -220,6 +220,7 @@ export class EventDeliverer {
     const failures = (current?.failures ?? 0) + 1;
     const coolUntil = now + Math.min(MAX_COOLING_MS, 1000 * 2 ** (failures - 1));
     this.failing.set(subscriptionId, { failures, coolUntil });
+    this.deps.metrics.subscriptionPaused();
     const held = await this.deps.outbox.defer(subscriptionId, coolUntil, now);
     if (failures === 1)
       this.deps.logger.warn({ subscriptionId, detail, held }, 'a subscription receiver failed; pausing it');
