@@ -4,11 +4,14 @@
  *
  * @example
  * const before = await conversations.recordInbound({ senderKey, recipientHash, appId, at, replyToken });
- * if (before?.noticePending) sendNotice();
+ * if (before?.noticeOwedSince) { await sendNotice(); await conversations.clearNotice(senderKey, recipientHash, before.noticeOwedSince); }
  */
 export interface ConversationStore {
   get(senderKey: string, recipientHash: string): Promise<Conversation | undefined>;
-  /** The user wrote: opens the window and clears the consent state. Returns the state before. */
+  /**
+   * The user wrote: opens the window and clears the consent state. Returns the state before. An owed expiry notice
+   * stays owed until `clearNotice`: a crash between the two leaves it to the next attempt.
+   */
   recordInbound(input: {
     senderKey: string;
     recipientHash: string;
@@ -28,6 +31,7 @@ export interface ConversationStore {
     at: number;
     resendAfterMs: number;
   }): Promise<boolean>;
+  /** Owes the user the app's expiry notice since `at` (pending), or not. */
   setNoticePending(
     senderKey: string,
     recipientHash: string,
@@ -35,6 +39,8 @@ export interface ConversationStore {
     pending: boolean,
     at: number,
   ): Promise<void>;
+  /** The notice owed since `owedSince` went out (or is not to): no longer owed, unless a newer one is. */
+  clearNotice(senderKey: string, recipientHash: string, owedSince: number): Promise<void>;
   /** Takes a reply token younger than `maxAgeMs`, once. */
   takeReplyToken(
     senderKey: string,
@@ -52,4 +58,6 @@ export interface Conversation {
   readonly consentMessageId: string | null;
   readonly consentSentAt: number | null;
   readonly noticePending: boolean;
+  /** Since when the notice is owed (an id for it: the same in every attempt to send it); null when none is. */
+  readonly noticeOwedSince: number | null;
 }

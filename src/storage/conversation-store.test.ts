@@ -60,8 +60,11 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
 
   it('owes a notice, and hands out a fresh reply token once', async () => {
     const store = new KyselyConversationStore(db().db);
+    // Milliseconds, past what a PostgreSQL integer holds (migration 0009).
     await store.setNoticePending(S, 'r', 'app1', true, 1_000);
     expect((await store.get(S, 'r'))?.noticePending).toBe(true);
+    await store.setNoticePending(S, 'r2', 'app1', true, 1_800_000_000_123);
+    expect((await store.get(S, 'r2'))?.noticeOwedSince).toBe(1_800_000_000_123);
     const before = await store.recordInbound({
       senderKey: S,
       recipientHash: 'r',
@@ -69,8 +72,16 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
       at: 2_000,
       replyToken: 'tok',
     });
-    expect(before?.noticePending).toBe(true);
+    expect(before?.noticeOwedSince).toBe(1_000);
+    // Owed until it went out: a crash between the user's message and the notice leaves it to the next attempt.
+    expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(1_000);
+    // A notice owed since later (another expiry meanwhile) is not cleared by the earlier one's.
+    await store.setNoticePending(S, 'r', 'app1', true, 1_500);
+    await store.clearNotice(S, 'r', 1_000);
+    expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(1_500);
+    await store.clearNotice(S, 'r', 1_500);
     expect((await store.get(S, 'r'))?.noticePending).toBe(false);
+    expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(null);
     expect(await store.takeReplyToken(S, 'r', 70_000, 60_000)).toBe(undefined);
     await store.recordInbound({
       senderKey: S,

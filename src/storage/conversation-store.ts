@@ -51,7 +51,6 @@ export class KyselyConversationStore implements ConversationStore {
             last_inbound_at: lastInbound,
             consent_message_id: null,
             consent_sent_at: null,
-            notice_pending: 0,
             updated_at: input.at,
             ...reply,
           }),
@@ -119,7 +118,7 @@ export class KyselyConversationStore implements ConversationStore {
         last_inbound_at: null,
         consent_message_id: null,
         consent_sent_at: null,
-        notice_pending: pending ? 1 : 0,
+        notice_pending: pending ? noticeMark(at) : 0,
         reply_token: null,
         reply_token_at: null,
         updated_at: at,
@@ -127,8 +126,18 @@ export class KyselyConversationStore implements ConversationStore {
       .onConflict((oc) =>
         oc
           .columns(['sender_key', 'recipient_hash'])
-          .doUpdateSet({ notice_pending: pending ? 1 : 0, updated_at: at }),
+          .doUpdateSet({ notice_pending: pending ? noticeMark(at) : 0, updated_at: at }),
       )
+      .execute();
+  }
+
+  async clearNotice(senderKey: string, recipientHash: string, owedSince: number): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ notice_pending: 0 })
+      .where('sender_key', '=', senderKey)
+      .where('recipient_hash', '=', recipientHash)
+      .where('notice_pending', '=', owedSince)
       .execute();
   }
 
@@ -167,6 +176,15 @@ function toConversation(row: Selectable<DeliveryTables['conversations']>): Conve
     lastInboundAt: row.last_inbound_at,
     consentMessageId: row.consent_message_id,
     consentSentAt: row.consent_sent_at,
-    noticePending: row.notice_pending === 1,
+    noticePending: row.notice_pending !== 0,
+    noticeOwedSince: row.notice_pending === 0 ? null : row.notice_pending,
   };
+}
+
+/**
+ * `notice_pending` holds when the notice became owed (0: none; rows written before migration 0009 hold 1), so that
+ * every attempt to send it names it the same way.
+ */
+function noticeMark(at: number): number {
+  return Math.max(2, Math.trunc(at));
 }

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { inboxEventKey } from '../../src/storage/inbox-store.js';
+import { injectInsertFault } from '../helpers/insert-fault.js';
 import {
   eventually,
   type LiveHerald,
@@ -22,7 +22,7 @@ interface Delivery {
   event: { id: string; type: string; data: Record<string, unknown> };
 }
 
-describeEachDatabase('inbound processing and events out', (db, dialect) => {
+describeEachDatabase('inbound processing and events out', (db) => {
   let live: LiveHerald;
   let app: { appId: string; headers: Record<string, string> };
   let wa: Awaited<ReturnType<typeof liveWhatsAppChannel>>;
@@ -175,26 +175,9 @@ describeEachDatabase('inbound processing and events out', (db, dialect) => {
     expect(removed.status).toBe(204);
   });
 
-  /** Makes every write to the conversations table fail until `heal` is called: a crash in the middle of processing. */
-  async function breakConversations(): Promise<{ heal: () => Promise<void> }> {
-    const { db: kysely } = db();
-    if (dialect === 'sqlite') {
-      await sql`create trigger herald_test_fault before insert on conversations
-        begin select raise(abort, 'injected fault'); end`.execute(kysely);
-      return { heal: () => sql`drop trigger herald_test_fault`.execute(kysely).then(() => {}) };
-    }
-    await sql`create function herald_test_fault() returns trigger language plpgsql as
-      $$ begin raise exception 'injected fault'; end $$`.execute(kysely);
-    await sql`create trigger herald_test_fault before insert on conversations
-      for each row execute function herald_test_fault()`.execute(kysely);
-    return {
-      heal: () => sql`drop trigger herald_test_fault on conversations`.execute(kysely).then(() => {}),
-    };
-  }
-
   it('loses no event when processing stops after the inbound message is stored', async () => {
     await subscribe(['message.inbound']);
-    const fault = await breakConversations();
+    const fault = await injectInsertFault(db(), 'conversations');
     await userWrites('hello after a crash');
     // The first attempt stores the message, then fails to open the window; the event is retried in 2 s.
     await eventually(

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { injectInsertFault } from '../helpers/insert-fault.js';
 import {
   eventually,
   type LiveHerald,
@@ -144,6 +145,50 @@ describeEachDatabase('WhatsApp 24-hour window, end to end through the sandbox', 
     expect(notice.contentKind).toBe('text');
     // The expired message itself is never sent.
     expect(JSON.stringify(await sandboxMessages(USER))).not.toContain('wait too long');
+  });
+
+  it('sends the owed notice once even when the first attempt fails after the user wrote', async () => {
+    const held = await live.call('POST', `/v1/apps/${app.appId}/messages`, {
+      headers: app.headers,
+      body: { channelType: 'WHATSAPP', to: USER, text: 'Another message that will wait too long' },
+    });
+    live.clock.advance(2 * 3_600_000 + 1_000);
+    await eventually(
+      async () => ((await message(held.body.messageId)).status === 'expired' ? true : undefined),
+      'the held message to expire',
+      15_000,
+    );
+    // The notice cannot be written the first time: the inbound event fails after the window opened.
+    const fault = await injectInsertFault(db(), 'messages');
+    await userWrites('anyone there?');
+    await eventually(
+      async () =>
+        (
+          await db()
+            .db.selectFrom('inbox')
+            .select('id')
+            .where('processed_at', 'is', null)
+            .where('attempts', '>=', 1)
+            .execute()
+        ).length > 0 || undefined,
+      'a failed attempt',
+    );
+    await fault.heal();
+    const notices = async () => {
+      const { body } = await live.call('GET', `/v1/apps/${app.appId}/messages?limit=20`, {
+        headers: app.headers,
+      });
+      return body.items.filter((m: { source: string }) => m.source === 'notice');
+    };
+    await eventually(
+      async () => ((await notices()).some((m: { status: string }) => m.status === 'read') ? true : undefined),
+      'the notice to be read',
+      15_000,
+    );
+    // Another message from the user owes nothing more.
+    await userWrites('hello again');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await notices()).toHaveLength(1);
   });
 
   it('cancels what waited for a user who writes STOP, and sends them no expiry notice', async () => {

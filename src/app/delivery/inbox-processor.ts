@@ -414,19 +414,31 @@ export class InboxProcessor {
     }
 
     const settings = await deps.settings.get(entry.appId);
-    if (before?.noticePending && settings.expiryNotice && stored && !stop) {
-      await deps.send({
-        appId: entry.appId,
-        channelType: channel.channelType,
-        channelId: channel.id,
-        to: address,
-        content: { kind: 'text', text: settings.expiryNotice.text },
-        source: 'notice',
-      });
+    const owedSince = before?.noticeOwedSince ?? null;
+    if (owedSince !== null) {
+      // Owed until sent: after a crash the next attempt sends it, under the same idempotency key (so once, also
+      // when two processes take two messages of the user at once). A STOP gets none.
+      if (settings.expiryNotice && !stop) {
+        await deps.send({
+          appId: entry.appId,
+          channelType: channel.channelType,
+          channelId: channel.id,
+          to: address,
+          content: { kind: 'text', text: settings.expiryNotice.text },
+          source: 'notice',
+          idempotencyKey: `herald-notice:${owedSince}:${recipientHash.slice(0, 22)}`,
+        });
+      }
+      await deps.conversations.clearNotice(channel.senderKey, recipientHash, owedSince);
     }
 
     const provider = deps.directory.provider(channel.provider);
-    if (stored && provider.customerServiceWindow && (settings.markRead ?? deps.options.markRead)) {
+    // Also when processed again after a crash (the message then is stored already): marking read is idempotent.
+    if (
+      (stored || entry.attempts > 1) &&
+      provider.customerServiceWindow &&
+      (settings.markRead ?? deps.options.markRead)
+    ) {
       try {
         const { adapter } = await deps.directory.adapterFor(entry.appId, channel.id);
         await adapter.markRead?.(event.providerMessageId);

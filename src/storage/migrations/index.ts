@@ -6,6 +6,7 @@ import { m0005Campaigns } from './0005-campaigns.js';
 import { m0006EndpointKeyCollation } from './0006-endpoint-key-collation.js';
 import { m0007SealedProviderIds } from './0007-sealed-provider-ids.js';
 import { m0008OptOutList } from './0008-opt-out-list.js';
+import { m0009NoticeOwedSince } from './0009-notice-owed-since.js';
 import type { HeraldMigration } from './herald-migration.js';
 
 /** Every migration, in order. Add new ones at the end. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly HeraldMigration[] = [
   m0006EndpointKeyCollation,
   m0007SealedProviderIds,
   m0008OptOutList,
+  m0009NoticeOwedSince,
 ];
