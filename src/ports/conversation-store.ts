@@ -57,7 +57,6 @@ export interface Conversation {
   readonly lastInboundAt: number | null;
   readonly consentMessageId: string | null;
   readonly consentSentAt: number | null;
-  readonly noticePending: boolean;
   /** Since when the notice is owed (an id for it: the same in every attempt to send it); null when none is. */
   readonly noticeOwedSince: number | null;
 }

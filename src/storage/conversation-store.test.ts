@@ -8,6 +8,17 @@ import { KyselyInboundMessageStore } from './inbound-message-store.js';
 import { KyselySubscriptionStore } from './subscription-store.js';
 
 const S = 'whatsapp-cloud:1';
+const message: InboundMessage = {
+  id: 'in1',
+  appId: 'app1',
+  channelId: 'wa',
+  senderKey: S,
+  recipientHash: 'r',
+  endpointId: null,
+  providerMessageId: 'wamid.1',
+  content: { kind: 'text', text: 'hello' },
+  receivedAt: 1_000,
+};
 
 describeEachDatabase('conversations, inbound messages, settings and subscriptions', (db) => {
   beforeEach(async () => {
@@ -62,7 +73,7 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
     const store = new KyselyConversationStore(db().db);
     // Milliseconds, past what a PostgreSQL integer holds (migration 0009).
     await store.setNoticePending(S, 'r', 'app1', true, 1_000);
-    expect((await store.get(S, 'r'))?.noticePending).toBe(true);
+    expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(1_000);
     await store.setNoticePending(S, 'r2', 'app1', true, 1_800_000_000_123);
     expect((await store.get(S, 'r2'))?.noticeOwedSince).toBe(1_800_000_000_123);
     const before = await store.recordInbound({
@@ -80,7 +91,6 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
     await store.clearNotice(S, 'r', 1_000);
     expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(1_500);
     await store.clearNotice(S, 'r', 1_500);
-    expect((await store.get(S, 'r'))?.noticePending).toBe(false);
     expect((await store.get(S, 'r'))?.noticeOwedSince).toBe(null);
     expect(await store.takeReplyToken(S, 'r', 70_000, 60_000)).toBe(undefined);
     await store.recordInbound({
@@ -96,17 +106,6 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
 
   it('stores an inbound message once and deletes it, provider id and all, after the retention', async () => {
     const store = new KyselyInboundMessageStore(db().db);
-    const message = {
-      id: 'in1',
-      appId: 'app1',
-      channelId: 'wa',
-      senderKey: S,
-      recipientHash: 'r',
-      endpointId: null,
-      providerMessageId: 'wamid.1',
-      content: { kind: 'text' as const, text: 'hello' },
-      receivedAt: 1_000,
-    };
     expect(await store.append(message)).toBe(true);
     expect(await store.append({ ...message, id: 'in2' })).toBe(false);
     expect(await store.list('app1', { limit: 10 })).toEqual([message]);
@@ -119,17 +118,6 @@ describeEachDatabase('conversations, inbound messages, settings and subscription
 
   it("stores a new inbound message's events in its transaction, and none for a message seen before", async () => {
     const store = new KyselyInboundMessageStore(db().db);
-    const message = {
-      id: 'in1',
-      appId: 'app1',
-      channelId: 'wa',
-      senderKey: S,
-      recipientHash: 'r',
-      endpointId: null,
-      providerMessageId: 'wamid.1',
-      content: { kind: 'text' as const, text: 'hello' },
-      receivedAt: 1_000,
-    };
     const delivery = (m: InboundMessage) => ({
       id: `d-${m.id}`,
       subscriptionId: 's1',

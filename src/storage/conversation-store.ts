@@ -176,7 +176,6 @@ function toConversation(row: Selectable<DeliveryTables['conversations']>): Conve
     lastInboundAt: row.last_inbound_at,
     consentMessageId: row.consent_message_id,
     consentSentAt: row.consent_sent_at,
-    noticePending: row.notice_pending !== 0,
     noticeOwedSince: row.notice_pending === 0 ? null : row.notice_pending,
   };
 }

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { inboxEventKey } from '../../src/storage/inbox-store.js';
-import { injectInsertFault } from '../helpers/insert-fault.js';
+import { aWebhookEventFailed, injectInsertFault } from '../helpers/insert-fault.js';
 import {
   eventually,
   type LiveHerald,
@@ -188,18 +188,7 @@ describeEachDatabase('inbound processing and events out', (db) => {
         (await db().db.selectFrom('inbound_messages').select('id').execute()).length > 0 || undefined,
       'the inbound message',
     );
-    await eventually(
-      async () =>
-        (
-          await db()
-            .db.selectFrom('inbox')
-            .select('id')
-            .where('processed_at', 'is', null)
-            .where('attempts', '>=', 1)
-            .execute()
-        ).length > 0 || undefined,
-      'a failed attempt',
-    );
+    await eventually(() => aWebhookEventFailed(db()), 'a failed attempt');
     await fault.heal();
     await eventually(
       async () =>

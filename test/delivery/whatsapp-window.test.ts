@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { injectInsertFault } from '../helpers/insert-fault.js';
+import { aWebhookEventFailed, injectInsertFault } from '../helpers/insert-fault.js';
 import {
   eventually,
   type LiveHerald,
@@ -161,18 +161,7 @@ describeEachDatabase('WhatsApp 24-hour window, end to end through the sandbox', 
     // The notice cannot be written the first time: the inbound event fails after the window opened.
     const fault = await injectInsertFault(db(), 'messages');
     await userWrites('anyone there?');
-    await eventually(
-      async () =>
-        (
-          await db()
-            .db.selectFrom('inbox')
-            .select('id')
-            .where('processed_at', 'is', null)
-            .where('attempts', '>=', 1)
-            .execute()
-        ).length > 0 || undefined,
-      'a failed attempt',
-    );
+    await eventually(() => aWebhookEventFailed(db()), 'a failed attempt');
     await fault.heal();
     const notices = async () => {
       const { body } = await live.call('GET', `/v1/apps/${app.appId}/messages?limit=20`, {

@@ -28,3 +28,17 @@ export async function injectInsertFault(
     for each row execute function herald_test_fault()`.execute(db);
   return { heal: async () => void (await sql`drop trigger ${trigger} on ${target}`.execute(db)) };
 }
+
+/**
+ * Whether a stored webhook event failed and waits for its retry: given back to the table due within seconds, where
+ * a fresh event is leased for 15 s. (Stored events count an attempt before any processing, so `attempts` cannot
+ * tell.) For `eventually`.
+ */
+export async function aWebhookEventFailed(database: TestDatabase): Promise<true | undefined> {
+  const rows = await database.db
+    .selectFrom('inbox')
+    .select(['received_at', 'locked_until'])
+    .where('processed_at', 'is', null)
+    .execute();
+  return rows.some((r) => r.locked_until !== null && r.locked_until < r.received_at + 10_000) || undefined;
+}

@@ -82,7 +82,6 @@ const MIN_TABLE_CLAIM = 50;
 const MAX_ATTEMPTS = 10;
 const RETRY_BASE_MS = 2_000;
 /** A status whose message is not (yet) in the ledger comes back after 2 s, doubling up to a minute. */
-const UNMATCHED_BASE_MS = 2_000;
 const UNMATCHED_MAX_MS = 60_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
@@ -161,13 +160,25 @@ export class InboxProcessor {
       );
       deps.metrics.inboxAbandoned(abandoned.length);
     }
+    await this.releaseWithBackoff(
+      entries.filter((e) => e.attempts < MAX_ATTEMPTS),
+      RETRY_MAX_MS,
+      now,
+    );
+  }
+
+  /** Gives entries back to the table, each due after 2 s doubling with its attempts, up to `maxMs`. */
+  private async releaseWithBackoff(
+    entries: readonly InboxEntry[],
+    maxMs: number,
+    now: number,
+  ): Promise<void> {
     const byDelay = new Map<number, string[]>();
     for (const entry of entries) {
-      if (entry.attempts >= MAX_ATTEMPTS) continue;
-      const delay = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, entry.attempts - 1), RETRY_MAX_MS);
+      const delay = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, entry.attempts - 1), maxMs);
       byDelay.set(delay, [...(byDelay.get(delay) ?? []), entry.id]);
     }
-    for (const [delay, ids] of byDelay) await deps.inbox.release(ids, now + delay);
+    for (const [delay, ids] of byDelay) await this.deps.inbox.release(ids, now + delay);
   }
 
   private async processEntries(batch: readonly InboxEntry[], now: number): Promise<number> {
@@ -199,12 +210,7 @@ export class InboxProcessor {
     // Statuses whose send is still being recorded come back in 2 s, then 4, 8 ... up to a minute, for as long as
     // unmatchedStatusRetryMs allows. Statuses of messages Herald never sent (a number another system sends from
     // too) come back a few times, not every 2 s for five minutes.
-    const byDelay = new Map<number, string[]>();
-    for (const entry of retry) {
-      const delay = Math.min(UNMATCHED_MAX_MS, UNMATCHED_BASE_MS * 2 ** Math.max(0, entry.attempts - 1));
-      byDelay.set(delay, [...(byDelay.get(delay) ?? []), entry.id]);
-    }
-    for (const [delay, ids] of byDelay) await deps.inbox.release(ids, deps.clock.now() + delay);
+    await this.releaseWithBackoff(retry, UNMATCHED_MAX_MS, deps.clock.now());
     if (failed.length > 0)
       await this.retryLater(
         failed.map((f) => f.entry),

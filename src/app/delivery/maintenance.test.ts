@@ -86,7 +86,7 @@ describeEachDatabase('maintenance: expiry and retention', (db) => {
     expect(await runMaintenance(deps)).toBeGreaterThanOrEqual(1);
     expect((await deps.ledger.get('app1', 'held1'))?.status).toBe('expired');
     expect((await deps.ledger.get('app1', 'held2'))?.status).toBe('awaiting_window');
-    expect((await deps.conversations.get(S, 'r1'))?.noticePending).toBe(true);
+    expect((await deps.conversations.get(S, 'r1'))?.noticeOwedSince).toBe(now);
   });
 
   it('removes ledger rows past the retention and inbound messages past theirs', async () => {

@@ -153,19 +153,14 @@ export class SenderRunner {
           await this.sleep(Math.min(this.pausedUntil - now, 1_000));
           continue;
         }
-        if (this.outagePauses > 0 && this.inFlight > 0) {
-          await new Promise<void>((resolve) => {
-            this.slotFreed = resolve;
-          });
-          continue;
-        }
         const bucket = await this.rateBucket(now);
         // Claim when a good share of the slots is free, not as each one frees up: one claim (and one outcome
-        // write) per batch, not per message.
-        if (this.inFlight > options.maxInFlight - Math.max(1, Math.floor(options.maxInFlight / 4))) {
-          await new Promise<void>((resolve) => {
-            this.slotFreed = resolve;
-          });
+        // write) per batch, not per message. A probe of a provider that was down goes alone.
+        if (
+          this.inFlight > options.maxInFlight - Math.max(1, Math.floor(options.maxInFlight / 4)) ||
+          (this.outagePauses > 0 && this.inFlight > 0)
+        ) {
+          await this.slotFree();
           continue;
         }
         // Outcomes not written yet hold their jobs in memory: when the database falls behind the provider, claim
@@ -272,13 +267,16 @@ export class SenderRunner {
 
   /** Waits for every call in flight and writes the last outcomes. */
   private async drain(): Promise<void> {
-    while (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.slotFreed = resolve;
-      });
-    }
+    while (this.inFlight > 0) await this.slotFree();
     await Promise.all(this.recipientChains.values());
     await this.flush();
+  }
+
+  /** Resolves when a call in flight ends. */
+  private slotFree(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.slotFreed = resolve;
+    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -83,13 +83,7 @@ export class EventPublisher {
   async emit(events: readonly HeraldEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.prepare(events.map((e) => e.appId));
-    const deliveries = events.flatMap((event) =>
-      this.matching(event).map((subscription) => ({
-        id: this.deps.ids.next(),
-        subscriptionId: subscription.id,
-        event,
-      })),
-    );
+    const deliveries = this.eventsFor((all: readonly HeraldEvent[]) => all, [])(events);
     if (deliveries.length > 0) await this.deps.outbox.enqueue(deliveries, this.deps.clock.now());
     this.publish(events);
   }
